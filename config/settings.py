@@ -1,0 +1,164 @@
+"""The one settings module. Everything that differs between machines comes from the environment.
+
+`SKILLFUND_ENV` is `dev` (default: demo data, relaxed second factor) or `production` (strict:
+explicit secrets, TOTP required; the system checks in `skillfund.core.checks` refuse to start
+otherwise). A `data/local.env` file written by `scripts/run.sh` supplies local secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("SKILLFUND_DATA_DIR", BASE_DIR / "data"))
+
+
+def _load_env_file(path: Path) -> None:
+    """Read KEY=VALUE lines; the real environment wins."""
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+_load_env_file(DATA_DIR / "local.env")
+env = os.environ.get
+
+SKILLFUND_ENV = env("SKILLFUND_ENV", "dev")
+PRODUCTION = SKILLFUND_ENV == "production"
+DEBUG = env("DJANGO_DEBUG", "0" if PRODUCTION else "1") == "1"
+SECRET_KEY = env("DJANGO_SECRET_KEY", "" if PRODUCTION else "dev-only-insecure-secret-key")
+ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+
+def _dev_key(purpose: str) -> str:
+    # Development only: a key derived from the (dev) secret so tests run without set-up.
+    # Production refuses to start without explicit keys (skillfund.core.checks).
+    return base64.b64encode(hashlib.sha256(f"{SECRET_KEY}:{purpose}".encode()).digest()).decode()
+
+
+# PIPL Art. 28: citizen ID numbers are encrypted at rest (AES-256-GCM) and found by a keyed hash.
+SKILLFUND_ID_ENCRYPTION_KEY = env("SKILLFUND_ID_ENCRYPTION_KEY") or ("" if PRODUCTION else _dev_key("id-enc"))
+SKILLFUND_ID_INDEX_KEY = env("SKILLFUND_ID_INDEX_KEY") or ("" if PRODUCTION else _dev_key("id-index"))
+# Roles that may see a full ID number (every reveal is audit-logged).
+SKILLFUND_ID_REVEAL_ROLES = env("SKILLFUND_ID_REVEAL_ROLES", "hr_staff,auditor").split(",")
+# MLPS level 3: staff need a second factor. Only a non-production demo may relax it.
+SKILLFUND_REQUIRE_2FA = env("SKILLFUND_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
+SKILLFUND_POLICY_DATA = Path(env("SKILLFUND_POLICY_DATA", BASE_DIR / "policy_data"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "skillfund.core",
+    "skillfund.accounts",
+    "skillfund.regions",
+    "skillfund.organizations",
+    "skillfund.registry",
+    "skillfund.catalog",
+    "skillfund.programme",
+    "skillfund.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "skillfund.accounts.middleware.RequireSecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ]
+        },
+    }
+]
+
+# DATABASE_URL selects the database; the default is SQLite in the data folder. IMMEDIATE
+# transactions take SQLite's write lock at BEGIN, so read-check-write quota logic is serialised.
+DATABASES = {
+    "default": dj_database_url.parse(env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'skillfund.sqlite3'}"), conn_max_age=0)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failures (MLPS level 3): 5 failures lock the account for 30 minutes.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.5"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,141 @@
+"""A skills-enhancement programme as data (§2, §3.1, Annex): its stages, targets, training plans
+and each department's annual task. Another city's programme is another data file."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Programme(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    region = models.CharField(_("region"), max_length=6)
+    issuer = models.CharField(_("issued by"), max_length=120)
+    document_number = models.CharField(_("document number"), max_length=60)
+    issued_on = models.DateField(_("issued on"))
+    start_year = models.PositiveSmallIntegerField(_("first year"))
+    end_year = models.PositiveSmallIntegerField(_("last year"))
+    total_target = models.PositiveIntegerField(_("total target (person-times)"))
+    total_target_clause = models.CharField(_("clause"), max_length=20)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_year__gte=models.F("start_year")), name="programme_years")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="stages")
+    number = models.PositiveSmallIntegerField(_("stage"))
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    target = models.PositiveIntegerField(_("target (person-times)"))
+    focus = models.TextField(_("focus"), blank=True)
+    clause = models.CharField(_("clause"), max_length=20)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["programme", "number"]
+        constraints = [models.UniqueConstraint(fields=["programme", "number"], name="stage_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class RatioTarget(models.Model):
+    """§2.b: shares of skilled and high-skilled workers to reach by a date."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="ratio_targets")
+    code = models.SlugField(max_length=40)
+    description = models.CharField(_("description"), max_length=200)
+    description_en = models.CharField(_("English description"), max_length=200, blank=True)
+    min_percent = models.DecimalField(_("at least (%)"), max_digits=5, decimal_places=2)
+    by_date = models.DateField(_("by"))
+    clause = models.CharField(_("clause"), max_length=20)
+
+    class Meta:
+        verbose_name = _("ratio target")
+        verbose_name_plural = _("ratio targets")
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="ratio_target_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.description} ≥ {self.min_percent}%"
+
+
+class TrainingPlan(models.Model):
+    """§3.1.1–§3.1.4: the four training plans and the units responsible for them."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="plans")
+    clause = models.CharField(_("clause"), max_length=20)
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    units = models.ManyToManyField(
+        "organizations.Organization", through="PlanUnit", related_name="training_plans", verbose_name=_("units")
+    )
+
+    class Meta:
+        verbose_name = _("training plan")
+        verbose_name_plural = _("training plans")
+        ordering = ["programme", "clause"]
+        constraints = [models.UniqueConstraint(fields=["programme", "clause"], name="plan_unique_clause")]
+
+    def __str__(self) -> str:
+        return f"{self.clause} {self.name}"
+
+
+class PlanUnit(models.Model):
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="plan_units")
+    unit = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(_("position"), help_text=_("1 = lead unit (列第一位为牵头单位)"))
+
+    class Meta:
+        verbose_name = _("responsible unit")
+        verbose_name_plural = _("responsible units")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "unit"], name="plan_unit_unique"),
+            models.UniqueConstraint(fields=["plan", "position"], name="plan_unit_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.clause} #{self.position} {self.unit}"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.position == 1
+
+
+class AnnexTask(models.Model):
+    """One row (or sub-item) of the annex: a department's annual guidance task in person-times."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="annex_tasks")
+    unit = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="annex_tasks", verbose_name=_("unit")
+    )
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="sub_tasks")
+    number = models.CharField(_("number"), max_length=8)
+    code = models.SlugField(_("code"), max_length=40)
+    training = models.CharField(_("training"), max_length=120)
+    training_en = models.CharField(_("English"), max_length=160, blank=True)
+    annual_target = models.PositiveIntegerField(_("annual task (person-times)"))
+    clause = models.CharField(_("clause"), max_length=20)
+
+    class Meta:
+        verbose_name = _("annex task")
+        verbose_name_plural = _("annex tasks")
+        ordering = ["programme", "number"]
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="annex_task_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.unit} {self.training}"

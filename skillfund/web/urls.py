@@ -1,0 +1,11 @@
+from django.urls import path
+
+from skillfund.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("otp/", views.otp_view, name="otp"),
+]
