@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "skillfund.catalog",
     "skillfund.programme",
     "skillfund.web",
+    "skillfund.demo",
 ]
 
 MIDDLEWARE = [

@@ -40,7 +40,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(role__in=list(ORGANIZATION_SCOPED)) | Q(organization__isnull=False),
+                condition=~Q(role__in=sorted(ORGANIZATION_SCOPED)) | Q(organization__isnull=False),
                 name="user_scoped_role_has_organization",
             )
         ]

@@ -63,6 +63,12 @@ class Occupation(models.Model):
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     category = models.CharField(_("category"), max_length=60, blank=True)
+    levels = models.JSONField(
+        _("skill levels"),
+        null=True,
+        blank=True,
+        help_text=_("Levels its national skill standard sets, e.g. [5, 4, 3, 2, 1]; empty = not recorded"),
+    )
 
     class Meta:
         verbose_name = _("occupation")
@@ -113,8 +119,8 @@ class CatalogItem(models.Model):
             models.CheckConstraint(condition=Q(min_hours__gt=0), name="catalog_min_hours_positive"),
             # A level only with a levelled certificate, and a levelled certificate always has one.
             models.CheckConstraint(
-                condition=(Q(certificate_kind__in=list(LEVELLED_CERTIFICATES)) & Q(level__isnull=False))
-                | (~Q(certificate_kind__in=list(LEVELLED_CERTIFICATES)) & Q(level__isnull=True)),
+                condition=(Q(certificate_kind__in=sorted(LEVELLED_CERTIFICATES)) & Q(level__isnull=False))
+                | (~Q(certificate_kind__in=sorted(LEVELLED_CERTIFICATES)) & Q(level__isnull=True)),
                 name="catalog_level_matches_certificate",
             ),
         ]

@@ -52,6 +52,7 @@ class Organization(models.Model):
 
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, db_index=True)
     name = models.CharField(_("name"), max_length=120)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True, help_text=_("e.g. 市人社局"))
     name_en = models.CharField(_("English name"), max_length=160, blank=True)
     credit_code = models.CharField(
         _("unified social credit code"),
@@ -96,7 +97,7 @@ class Organization(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.short_name or self.name
 
     @property
     def high_risk(self) -> bool:
