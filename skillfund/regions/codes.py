@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from skillfund import policy_data
 
 PROVINCE_PREFIXES = frozenset(
     [
@@ -55,3 +60,22 @@ def is_valid_region_code(code: str) -> bool:
 def validate_region_code(code: str) -> None:
     if not is_valid_region_code(code):
         raise ValidationError(_("%(code)s is not a GB/T 2260 region code with a known province"), params={"code": code})
+
+
+@cache
+def _shipped_codes() -> frozenset[str]:
+    rows = policy_data.read_yaml(policy_data.data_path("regions", "gb2260.yaml"))["regions"]
+    return frozenset(r["code"] for r in rows)
+
+
+def is_known_county(id_number: str) -> bool:
+    """Whether an ID number's county code is known: to the shipped region table (current codes)
+    or to python-stdnum's historical table (codes such as 152701, valid for those born while it
+    was in use)."""
+    if id_number[:6] in _shipped_codes():
+        return True
+    try:
+        ric.get_birth_place(id_number)
+    except (StdnumError, KeyError):  # stdnum raises KeyError for some missing counties
+        return False
+    return True

@@ -20,7 +20,7 @@ class Person(models.Model):
 
     # The plain ID number is never stored: see registry/idnumbers.py.
     id_cipher = models.BinaryField(_("ID number (encrypted)"), editable=False)
-    id_index = models.CharField(_("ID number blind index"), max_length=64, unique=True, editable=False)
+    id_index = models.CharField(_("ID number blind index"), max_length=64, editable=False)
     id_masked = models.CharField(_("ID number"), max_length=18, editable=False)
     name = models.CharField(_("name"), max_length=60)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
@@ -42,6 +42,9 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["id"]
+        # One person, one record (§4.4.d). A constraint, not unique=True, so PostgreSQL builds no
+        # unneeded LIKE index beside it.
+        constraints = [models.UniqueConstraint(fields=["id_index"], name="person_one_record_per_id")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_masked}"

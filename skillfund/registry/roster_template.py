@@ -1,0 +1,105 @@
+"""The downloadable roster template (.xlsx) that `registry.importing` reads.
+
+Sheet 人员名册 has the headers and one example row (its name starts with 示例, and the importer
+refuses that row, so a template sent back unedited writes nothing). Sheet 填写说明 explains each
+column and lists the allowed 人员类别.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from skillfund.registry.importing import COLUMNS, EXAMPLE_PREFIX, STATUS_NAMES_ZH
+from skillfund.registry.models import StatusKind
+
+EXAMPLE_ROW = {
+    "name": f"{EXAMPLE_PREFIX}张三",
+    "id_number": "150602199001011238",
+    "phone": "13800000000",
+    "hukou_region": "150602",
+    "hukou_rural": "农业",
+    "residence_region": "150602",
+    "job_region": "150602",
+    "receives_pension": "否",
+    "kind": STATUS_NAMES_ZH[StatusKind.POOR_LABOURER][0],
+    "valid_from": "2020-01-01",
+    "valid_to": "2020-12-31",
+    "source_credit_code": "",
+    "source_unit_code": "",
+    "source_document": "鄂尔多斯市建档立卡贫困劳动力名单（2020）",
+}
+# Cells Excel would otherwise turn into numbers (an 18-digit ID loses its last digits).
+TEXT_COLUMNS = {"id_number", "phone", "hukou_region", "residence_region", "job_region", "source_credit_code"}
+_REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def template_bytes() -> bytes:
+    """The .xlsx template, ready to send as a download."""
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "人员名册"
+    for i, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(i)
+        cell = sheet.cell(row=1, column=i, value=column.zh)
+        cell.font = Font(bold=True)
+        cell.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
+        example = sheet.cell(row=2, column=i, value=EXAMPLE_ROW[column.key] or None)
+        if column.key in TEXT_COLUMNS:
+            example.number_format = "@"
+            sheet.column_dimensions[letter].number_format = "@"
+        sheet.column_dimensions[letter].width = max(12, len(column.zh) * 2 + 2)
+    sheet.freeze_panes = "A2"
+    letters = {c.key: get_column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
+    _dropdown(sheet, letters["hukou_rural"], ["农业", "非农业"])
+    _dropdown(sheet, letters["receives_pension"], ["是", "否"])
+    _dropdown(sheet, letters["kind"], [names[0] for names in STATUS_NAMES_ZH.values()])
+
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列名", "English", "必填", "填写要求", "Format"])
+    for column in COLUMNS:
+        notes.append([column.zh, column.en, "是" if column.required else "", column.help_zh, column.help_en])
+    notes.append([])
+    notes.append(["说明", "Notes"])
+    for zh, en in (
+        (
+            "每行一个人员类别；同一人有两个类别时写两行，人员信息相同。",
+            "One row per status; repeat the person's columns.",
+        ),
+        ("没有人员类别的人员写一行，类别各列留空。", "A person without a status: one row, status columns empty."),
+        ("日期格式：YYYY-MM-DD、YYYY/MM/DD 或 YYYY年MM月DD日。", "Dates: YYYY-MM-DD, YYYY/MM/DD or YYYY年MM月DD日."),
+        ("空白单元格表示“未填写”，不会清除已登记的信息。", "An empty cell never clears registered information."),
+        (f"请删除以“{EXAMPLE_PREFIX}”开头的示例行。", "Delete the example row before importing."),
+        ("任一行有错误时整个文件都不会导入。", "If any row is wrong, nothing is imported."),
+    ):
+        notes.append([zh, en])
+    notes.append([])
+    notes.append(["人员类别", "代码 code", "也可填写 also accepted"])
+    for kind in StatusKind:
+        names = STATUS_NAMES_ZH[kind]
+        notes.append([names[0], kind.value, "、".join(names[1:])])
+    for row in notes.iter_rows(min_row=1, max_row=1):
+        for cell in row:
+            cell.font = Font(bold=True)
+    for letter, width in zip("ABCDE", (26, 20, 8, 44, 48), strict=True):
+        notes.column_dimensions[letter].width = width
+    for row in notes.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _dropdown(sheet, letter: str, values: list[str]) -> None:
+    # Excel limits an inline list to 255 characters; the status list fits.
+    rule = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+    rule.error, rule.errorTitle, rule.showErrorMessage = "请从列表中选择", "无效的值", False
+    sheet.add_data_validation(rule)
+    rule.add(f"{letter}2:{letter}10000")
