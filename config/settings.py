@@ -53,9 +53,11 @@ SKILLFUND_ID_INDEX_KEY = env("SKILLFUND_ID_INDEX_KEY") or ("" if PRODUCTION else
 SKILLFUND_ID_REVEAL_ROLES = env("SKILLFUND_ID_REVEAL_ROLES", "hr_staff,auditor").split(",")
 # MLPS level 3: staff need a second factor. Only a non-production demo may relax it.
 SKILLFUND_REQUIRE_2FA = env("SKILLFUND_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
+OTP_TOTP_ISSUER = "SkillFund"
 SKILLFUND_POLICY_DATA = Path(env("SKILLFUND_POLICY_DATA", BASE_DIR / "policy_data"))
 
 INSTALLED_APPS = [
+    "skillfund.web",  # first, so its templates can extend the admin's (language switch)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -72,14 +74,13 @@ INSTALLED_APPS = [
     "skillfund.registry",
     "skillfund.catalog",
     "skillfund.programme",
-    "skillfund.web",
     "skillfund.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "skillfund.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -141,7 +142,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -6,6 +6,12 @@ from skillfund.accounts.models import Role
 from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2 at production strength makes each test login cost ~0.3 s; the hasher is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def hr_user(db):
     return UserFactory(role=Role.HR_STAFF, username="hr")

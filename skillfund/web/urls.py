@@ -8,4 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("otp/", views.otp_view, name="otp"),
+    path("otp/setup/", views.otp_setup_view, name="otp_setup"),
+    path("roster/template.xlsx", views.roster_template, name="roster_template"),
+    path("roster/import/", views.roster_import_view, name="roster_import"),
 ]

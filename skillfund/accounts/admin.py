@@ -1,0 +1,105 @@
+"""Back office for accounts and security records, and the admin site's own configuration.
+
+Roles decide what a user may do, so Django's groups and per-user permissions are not offered;
+second-factor devices and login-failure records are re-registered under the same scoping as
+everything else (the packages' own admins would show TOTP secrets and ignore roles).
+"""
+
+from __future__ import annotations
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from skillfund.accounts.actions import USER_FIELDS, user_password_changed, user_save
+from skillfund.accounts.admin_scoping import ScopedAdminMixin, ScopedModelAdmin, configure_site
+from skillfund.accounts.models import User
+
+configure_site(admin.site)
+
+for model in (Group, TOTPDevice, AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    audited_by_action = True
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Role"), {"fields": ("role", "organization", "is_active")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "usable_password", "password1", "password2", "role", "organization"),
+            },
+        ),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    list_display = ("username", "role", "organization", "is_active", "last_login")
+    list_filter = ("role", "is_active", ("organization", RelatedOnlyFieldListFilter))
+    list_select_related = ("organization",)
+    filter_horizontal = ()
+
+    def save_model(self, request, obj, form, change):
+        before = User.objects.filter(pk=obj.pk).values(*USER_FIELDS).first() if change else None
+        user_save(actor=request.user, user=obj, created=not change, before=before)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user_password_changed(actor=request.user, user=self.get_object(request, id))
+        return response
+
+
+class SecurityRecordAdmin(ScopedModelAdmin):
+    """Read-only lists; the system administrator may delete (reset a device, unlock an account)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or ()
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(SecurityRecordAdmin):
+    # The secret key is never shown.
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    list_display = ("user", "name", "confirmed", "last_used_at", "throttling_failure_count")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(SecurityRecordAdmin):
+    fields = ("username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time")
+    list_display = ("attempt_time", "username", "ip_address", "failures_since_start", "path_info")
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(SecurityRecordAdmin):
+    fields = ("username", "ip_address", "user_agent", "path_info", "attempt_time", "logout_time")
+    list_display = ("attempt_time", "logout_time", "username", "ip_address", "path_info")
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(SecurityRecordAdmin):
+    fields = ("username", "ip_address", "user_agent", "path_info", "attempt_time", "locked_out")
+    list_display = ("attempt_time", "username", "ip_address", "locked_out", "path_info")
+    list_filter = ("locked_out",)
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"

@@ -1,0 +1,110 @@
+"""What each role may do, per model: one table, read by the admin and by any other interface.
+
+Which *records* a role sees is decided in `accounts/scoping.py`; this table only says which verbs
+(view, add, change, delete) apply to the records it sees. Finance and the auditor read only; the
+audit log is never added to, changed or deleted through an interface (only action functions
+append to it). Domain records are not deleted from the back office: a person, status or
+organization keeps its history, and an organization leaves through its status (§3.2.3 exit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skillfund.accounts.models import Role
+from skillfund.accounts.scoping import role_of
+
+VIEW = frozenset({"view"})
+WRITE = frozenset({"view", "add", "change"})
+NONE: frozenset[str] = frozenset()
+
+REGISTRY = ("registry.person", "registry.personstatus", "registry.rosterentry", "registry.rosterimport")
+REFERENCE = (
+    "regions.region",
+    "catalog.occupation",
+    "catalog.catalogitem",
+    "programme.programme",
+    "programme.stage",
+    "programme.ratiotarget",
+    "programme.trainingplan",
+    "programme.planunit",
+    "programme.annextask",
+)
+SECURITY = ("otp_totp.totpdevice", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog")
+DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE)
+
+
+def _all(models: tuple[str, ...], verbs: frozenset[str]) -> dict[str, frozenset[str]]:
+    return dict.fromkeys(models, verbs)
+
+
+# Roster entries and imports are written only by registration and import actions, never by hand.
+_REGISTRY_WRITER = {
+    "registry.person": WRITE,
+    "registry.personstatus": frozenset({"view", "add"}),
+    "registry.rosterentry": VIEW,
+    "registry.rosterimport": VIEW,
+}
+
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    Role.HR_STAFF: {
+        **_REGISTRY_WRITER,
+        "organizations.organization": WRITE,
+        **_all(REFERENCE, WRITE),
+        "core.auditrecord": VIEW,
+        "accounts.user": VIEW,
+    },
+    Role.DEPARTMENT_STAFF: {
+        **_REGISTRY_WRITER,
+        "organizations.organization": VIEW,
+        **_all(REFERENCE, VIEW),
+    },
+    Role.INSTITUTION_OPERATOR: {
+        **_REGISTRY_WRITER,
+        "registry.personstatus": VIEW,
+        "organizations.organization": VIEW,
+        **_all(REFERENCE, VIEW),
+    },
+    Role.ENTERPRISE_OPERATOR: {
+        **_REGISTRY_WRITER,
+        "registry.personstatus": VIEW,
+        "organizations.organization": VIEW,
+        **_all(REFERENCE, VIEW),
+    },
+    Role.FINANCE_OFFICER: {
+        **_all(DOMAIN, VIEW),
+    },
+    Role.AUDITOR: {
+        **_all(DOMAIN, VIEW),
+        "core.auditrecord": VIEW,
+        "accounts.user": VIEW,
+        **_all(SECURITY, VIEW),
+    },
+    Role.SYSADMIN: {
+        **_REGISTRY_WRITER,
+        "organizations.organization": WRITE,
+        **_all(REFERENCE, WRITE),
+        "core.auditrecord": VIEW,
+        "accounts.user": WRITE,
+        # Deleting a device makes its owner enrol again; deleting attempts unlocks an account.
+        **_all(SECURITY, frozenset({"view", "delete"})),
+    },
+}
+
+# The audit log is append-only for everyone, whatever the table above says.
+_APPEND_ONLY = frozenset({"core.auditrecord"})
+
+
+def allowed(user: Any, label: str, verb: str) -> bool:
+    """May `user` perform `verb` on model `label` (e.g. "registry.person")? Unknown role: no."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if label in _APPEND_ONLY and verb != "view":
+        return False
+    return verb in PERMISSIONS.get(role, {}).get(label, NONE)
+
+
+def any_allowed(user: Any, label: str) -> bool:
+    role = role_of(user)
+    return bool(role and PERMISSIONS.get(role, {}).get(label))

@@ -1,0 +1,217 @@
+"""Who sees which records: one selector per model, used by every query path (admin, pages, API).
+
+谁主管、谁负责 (§4.3.c): a department sees the people and work it manages; an institution or
+enterprise sees its own roster. The bureau-wide roles (HR, finance, auditor, system administrator)
+see everything they are allowed to read. Deny by default: a user without a known role gets an
+empty queryset from every selector.
+
+Whether a role may *change* what it sees is decided in `accounts/permissions.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+
+from skillfund.accounts.models import Role, User
+from skillfund.catalog.models import CatalogItem, Occupation
+from skillfund.core.models import AuditRecord
+from skillfund.organizations.models import Organization
+from skillfund.programme.models import AnnexTask, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
+from skillfund.regions.models import Region
+from skillfund.registry.models import Person, PersonStatus, RosterEntry, RosterImport
+
+# Roles that read every registry, organization, catalog and programme record (§4.1, §4.3.d).
+CITY_WIDE = frozenset({Role.HR_STAFF, Role.FINANCE_OFFICER, Role.AUDITOR, Role.SYSADMIN})
+# Roles limited to one organization's records.
+DEPARTMENT = Role.DEPARTMENT_STAFF
+OPERATORS = frozenset({Role.INSTITUTION_OPERATOR, Role.ENTERPRISE_OPERATOR})
+# Roles that read the audit log.
+AUDIT_READERS = frozenset({Role.AUDITOR, Role.SYSADMIN, Role.HR_STAFF})
+# Every role the platform knows; anything else is treated as no role at all.
+KNOWN_ROLES = frozenset(Role.values)
+
+
+def role_of(user: Any) -> str | None:
+    """The user's role if it is a known one and the user is signed in and active, else None."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return None
+    role = getattr(user, "role", None)
+    return role if role in KNOWN_ROLES else None
+
+
+def _scoped_org(user: Any) -> tuple[str | None, int | None]:
+    """(role, own organization id); an organization-scoped role without an organization is no role."""
+    role = role_of(user)
+    if role in (DEPARTMENT, *OPERATORS):
+        org_id = user.organization_id
+        return (role, org_id) if org_id is not None else (None, None)
+    return role, None
+
+
+# ---- registry (§4.4.d) ---------------------------------------------------------------------
+
+
+def persons_visible_to(user: Any) -> QuerySet[Person]:
+    """A department: persons on its roster or holding a status it asserted. An operator: its roster."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return Person.objects.all()
+    if role == DEPARTMENT:
+        return Person.objects.filter(
+            Q(pk__in=RosterEntry.objects.filter(organization_id=org_id).values("person_id"))
+            | Q(pk__in=PersonStatus.objects.filter(source_org_id=org_id).values("person_id"))
+        )
+    if role in OPERATORS:
+        return Person.objects.filter(pk__in=RosterEntry.objects.filter(organization_id=org_id).values("person_id"))
+    return Person.objects.none()
+
+
+def person_statuses_visible_to(user: Any) -> QuerySet[PersonStatus]:
+    """An organization sees only the statuses it asserted itself (source_org)."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return PersonStatus.objects.all()
+    if role == DEPARTMENT or role in OPERATORS:
+        return PersonStatus.objects.filter(source_org_id=org_id)
+    return PersonStatus.objects.none()
+
+
+def roster_entries_visible_to(user: Any) -> QuerySet[RosterEntry]:
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return RosterEntry.objects.all()
+    if role == DEPARTMENT or role in OPERATORS:
+        return RosterEntry.objects.filter(organization_id=org_id)
+    return RosterEntry.objects.none()
+
+
+def roster_imports_visible_to(user: Any) -> QuerySet[RosterImport]:
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return RosterImport.objects.all()
+    if role == DEPARTMENT or role in OPERATORS:
+        return RosterImport.objects.filter(organization_id=org_id)
+    return RosterImport.objects.none()
+
+
+# ---- organizations -------------------------------------------------------------------------
+
+
+def organizations_visible_to(user: Any) -> QuerySet[Organization]:
+    """A department also sees training providers and employers: public reference data it needs
+    to check the classes it supervises (§4.3.d). An operator sees only itself."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return Organization.objects.all()
+    if role == DEPARTMENT:
+        public_kinds = [*Organization.TRAINING_PROVIDERS, *Organization.EMPLOYERS]
+        return Organization.objects.filter(Q(pk=org_id) | Q(kind__in=public_kinds))
+    if role in OPERATORS:
+        return Organization.objects.filter(pk=org_id)
+    return Organization.objects.none()
+
+
+# ---- catalog, programme, regions: reference data every role reads -------------------------------
+
+
+def _reference(model: type[Model]) -> Callable[[Any], QuerySet]:
+    def visible_to(user: Any) -> QuerySet:
+        return model.objects.all() if role_of(user) else model.objects.none()
+
+    visible_to.__name__ = f"{model._meta.model_name}_visible_to"
+    visible_to.__doc__ = f"Every role reads {model._meta.verbose_name_plural}; no role, nothing."
+    return visible_to
+
+
+occupations_visible_to = _reference(Occupation)
+catalog_items_visible_to = _reference(CatalogItem)
+programmes_visible_to = _reference(Programme)
+stages_visible_to = _reference(Stage)
+ratio_targets_visible_to = _reference(RatioTarget)
+training_plans_visible_to = _reference(TrainingPlan)
+plan_units_visible_to = _reference(PlanUnit)
+regions_visible_to = _reference(Region)
+
+
+def annex_tasks_visible_to(user: Any) -> QuerySet[AnnexTask]:
+    """A department sees its own annual task (Annex); operators have none."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return AnnexTask.objects.all()
+    if role == DEPARTMENT or role in OPERATORS:
+        return AnnexTask.objects.filter(unit_id=org_id)
+    return AnnexTask.objects.none()
+
+
+# ---- audit log and accounts -----------------------------------------------------------------
+
+
+def audit_records_visible_to(user: Any) -> QuerySet[AuditRecord]:
+    return AuditRecord.objects.all() if role_of(user) in AUDIT_READERS else AuditRecord.objects.none()
+
+
+def users_visible_to(user: Any) -> QuerySet[User]:
+    """The system administrator manages accounts; the auditor and HR read who holds which role.
+    Everyone else sees only their own account."""
+    role = role_of(user)
+    if role in (Role.SYSADMIN, Role.AUDITOR, Role.HR_STAFF):
+        return User.objects.all()
+    if role is not None:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
+
+
+def _security_records(model: type[Model], *, own_field: str | None) -> Callable[[Any], QuerySet]:
+    """Second-factor devices and login-failure records: the administrator and auditor see all."""
+
+    def visible_to(user: Any) -> QuerySet:
+        role = role_of(user)
+        if role in (Role.SYSADMIN, Role.AUDITOR):
+            return model.objects.all()
+        if role is not None and own_field:
+            return model.objects.filter(**{own_field: user.pk})
+        return model.objects.none()
+
+    return visible_to
+
+
+def _third_party_selectors() -> dict[str, Callable[[Any], QuerySet]]:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return {
+        "otp_totp.totpdevice": _security_records(TOTPDevice, own_field="user_id"),
+        "axes.accessattempt": _security_records(AccessAttempt, own_field=None),
+        "axes.accesslog": _security_records(AccessLog, own_field=None),
+        "axes.accessfailurelog": _security_records(AccessFailureLog, own_field=None),
+    }
+
+
+SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
+    "registry.person": persons_visible_to,
+    "registry.personstatus": person_statuses_visible_to,
+    "registry.rosterentry": roster_entries_visible_to,
+    "registry.rosterimport": roster_imports_visible_to,
+    "organizations.organization": organizations_visible_to,
+    "catalog.occupation": occupations_visible_to,
+    "catalog.catalogitem": catalog_items_visible_to,
+    "programme.programme": programmes_visible_to,
+    "programme.stage": stages_visible_to,
+    "programme.ratiotarget": ratio_targets_visible_to,
+    "programme.trainingplan": training_plans_visible_to,
+    "programme.planunit": plan_units_visible_to,
+    "programme.annextask": annex_tasks_visible_to,
+    "regions.region": regions_visible_to,
+    "core.auditrecord": audit_records_visible_to,
+    "accounts.user": users_visible_to,
+    **_third_party_selectors(),
+}
+
+
+def visible(model: type[Model], user: Any) -> QuerySet:
+    """The records of `model` that `user` may read. A model without a selector: nothing."""
+    selector = SELECTORS.get(model._meta.label_lower)
+    return selector(user) if selector else model._default_manager.none()
