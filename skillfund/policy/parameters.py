@@ -1,0 +1,101 @@
+"""Dated policy parameters (policy_data/parameters/*.yaml).
+
+A parameter changes by getting a new dated value, never by an edit, so a decision made years ago
+re-runs exactly: the value in force on a date is the last one dated on or before it.
+
+    # policy_data/parameters/annual_cap.yaml
+    description: {zh: 每人每年补贴次数上限, en: Subsidies per person per year, at most}
+    unit: count
+    values:
+      2019-11-28: {value: 3, clause: "§3.3.b"}
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ParameterNotInForce(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    since: date
+    value: Any
+    clause: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: dict[str, str]
+    unit: str
+    values: tuple[DatedValue, ...]  # sorted by `since`
+
+    def at(self, on: date) -> DatedValue:
+        i = bisect.bisect_right([v.since for v in self.values], on)
+        if i == 0:
+            raise ParameterNotInForce(f"parameter {self.name} has no value in force on {on}")
+        return self.values[i - 1]
+
+
+def _typed(value: Any, unit: str) -> Any:
+    if unit in ("CNY", "ratio", "CNY/day", "CNY/month"):
+        return Decimal(str(value))  # money and ratios are exact
+    return value
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    parameters: dict[str, Parameter]
+    version: str  # hash of the files: part of the rules version a decision stores
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self.parameters[name]
+
+    def value(self, name: str, on: date) -> Any:
+        return self.parameters[name].at(on).value
+
+    @classmethod
+    def load(cls, folder: Path) -> ParameterSet:
+        params, digest = {}, hashlib.sha256()
+        for path in sorted(folder.glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            digest.update(path.name.encode() + b"\0" + text.encode())
+            data = yaml.safe_load(text)
+            unit = data.get("unit", "")
+            values = tuple(
+                sorted(
+                    (
+                        DatedValue(
+                            since=since if isinstance(since, date) else date.fromisoformat(str(since)),
+                            value=_typed(v["value"], unit),
+                            clause=v["clause"],
+                            note=v.get("note", ""),
+                        )
+                        for since, v in data["values"].items()
+                    ),
+                    key=lambda dv: dv.since,
+                )
+            )
+            params[path.stem] = Parameter(path.stem, data.get("description", {}), unit, values)
+        return cls(params, digest.hexdigest()[:12])
+
+
+@cache
+def default_parameters() -> ParameterSet:
+    """The parameters shipped in policy_data/parameters (or SKILLFUND_POLICY_DATA)."""
+    from django.conf import settings  # settings only locate the folder; the engine stays ORM-free
+
+    return ParameterSet.load(Path(settings.SKILLFUND_POLICY_DATA) / "parameters")
