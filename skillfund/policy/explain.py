@@ -1,0 +1,79 @@
+"""Render a decision's checks and outcomes as plain messages, in Chinese and English, on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from skillfund.policy.engine import check_column
+from skillfund.policy.rules import OUTCOMES, RULES
+
+_MONEY = ("subsidy", "trainee_share", "living_allowance", "advance", "standard", "fee")
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    clause: str
+    status: str  # "pass", "fail", "not_applicable" — or "outcome" for what an eligible claim receives
+    zh: str
+    en: str
+
+
+def yuan(fen: int | None) -> Decimal | None:
+    return None if fen is None else (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
+
+
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: ("—" if v is None else v) for k, v in row.items()}
+    for name in _MONEY:
+        if row.get(name) is not None:
+            fields[name] = yuan(row[name])
+    for key, value in row.items():
+        if key.startswith("p_"):
+            fields[key[2:]] = value
+    if "p_advance_ratio" in row:
+        fields["advance_ratio"] = f"{Decimal(row['p_advance_ratio']) / 100:g}%"
+    if row.get("subsidies_in_year") is not None:
+        fields["next_subsidy"] = row["subsidies_in_year"] + 1
+    return fields
+
+
+def explain(row: dict[str, Any]) -> list[Line]:
+    """Every check of one decided claim (a row of engine.decide), then its outcomes."""
+    fields = _fields(row)
+    lines = []
+    for rule in RULES:
+        passed = row.get(check_column(rule))
+        if passed is None:
+            lines.append(Line(rule.name, rule.clause, "not_applicable", "不适用", "not applicable"))
+            continue
+        text = rule.message["pass" if passed else "fail"]
+        lines.append(
+            Line(
+                rule.name,
+                rule.clause,
+                "pass" if passed else "fail",
+                text["zh"].format(**fields),
+                text["en"].format(**fields),
+            )
+        )
+    if row.get("eligible"):
+        work = row.get("funding_mode") == "work_based"
+        shown = {
+            "free_training": bool(row.get("free")) and not work,
+            "subsidy_per_rules": not work,
+            "living_allowance": bool(row.get("living_allowance")),
+            "work_training": work,
+            "advance": bool(row.get("advance")),
+        }
+        for name, show in shown.items():
+            if show:
+                o = OUTCOMES[name]
+                lines.append(
+                    Line(
+                        name, str(o["clause"]), "outcome", str(o["zh"]).format(**fields), str(o["en"]).format(**fields)
+                    )
+                )
+    return lines
