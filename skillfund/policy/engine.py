@@ -144,7 +144,7 @@ def _with_history(frame: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     return (
         frame.with_columns(
             year_key=pl.col("person_id").cast(pl.Int64) * 10_000 + pl.col("year"),
-            hist_repeat=_key(pl.col("person_id"), pl.col("occ_code"), pl.col("level_key")).is_in(hist["key"]),
+            hist_repeat=_key(pl.col("person_id"), pl.col("occ_code"), pl.col("level_key")).is_in(hist["key"].implode()),
         )
         .join(in_year, on="year_key", how="left")
         .with_columns(pl.col("hist_in_year").fill_null(0).cast(pl.Int64))
