@@ -42,9 +42,8 @@ DEFAULT_CLAIM: dict[str, Any] = {
     "employer_insured": False,
     "months_claimed": 0,
     "months_already": 0,
-    "monthly_standard": "500",
 }
-_MONEY_IN = ("standard", "fee", "monthly_standard")
+_MONEY_IN = ("standard", "fee")
 _MONEY_OUT = ("subsidy", "trainee_share", "living_allowance", "advance")
 _CLAIM_SCHEMA = {
     "claim_id": pl.Int64,
@@ -67,7 +66,6 @@ _CLAIM_SCHEMA = {
     "employer_insured": pl.Boolean,
     "months_claimed": pl.Int64,
     "months_already": pl.Int64,
-    "monthly_standard": pl.Int64,
 }
 
 

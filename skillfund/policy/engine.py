@@ -48,7 +48,10 @@ def decide(claims: pl.DataFrame, statuses: pl.DataFrame, history: pl.DataFrame, 
     )
     frame = _with_history(frame, history)
     frame = frame.with_columns(_check(rule) for rule in RULES if not rule.quota)
-    base = pl.all_horizontal(pl.col(check_column(r)).fill_null(True) for r in RULES if not r.quota)
+    # Training through work (§3.3.g) is limited by its months, not by the per-person quota of §3.3.b.
+    base = pl.all_horizontal(pl.col(check_column(r)).fill_null(True) for r in RULES if not r.quota) & (
+        pl.col("funding_mode") != "work_based"
+    )
     frame = _quota_facts(frame.with_columns(base=base))
     frame = frame.with_columns(_check(rule) for rule in RULES if rule.quota)
     return _outcomes(frame)
@@ -271,7 +274,7 @@ def _outcomes(frame: pl.DataFrame) -> pl.DataFrame:
     )
     # The standard: the catalog's per-person amount, or the monthly standard × months for §3.3.g.
     standard = (
-        pl.when(work).then(pl.col("monthly_standard") * pl.col("months_subsidized")).otherwise(pl.col("standard"))
+        pl.when(work).then(param("work_training_monthly") * pl.col("months_subsidized")).otherwise(pl.col("standard"))
     )
     price = pl.col("fee").fill_null(pl.col("standard"))
     frame = frame.with_columns(

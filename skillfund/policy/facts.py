@@ -18,7 +18,6 @@ Claim facts (a polars frame; money in fen, i.e. integer hundredths of a yuan, so
 | fee | int (fen), null | the tuition the class charges per trainee; null = equal to the standard |
 | employer_kind, employer_insured | str, bool | §3.3.g only |
 | months_claimed, months_already | int | §3.3.g only: months in this claim, months subsidized before |
-| monthly_standard | int (fen) | §3.3.g only: the per-month standard |
 
 Statuses: person_id, kind, valid_from, valid_to (null = open-ended).
 History (granted subsidies, all departments): person_id, occupation, level, end_date.
@@ -61,7 +60,6 @@ DEFAULTS: dict[str, object] = {
     "employer_insured": False,
     "months_claimed": 0,
     "months_already": 0,
-    "monthly_standard": 0,
 }
 
 

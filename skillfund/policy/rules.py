@@ -141,6 +141,7 @@ ANNUAL_CAP = Rule(
     name="annual_cap",
     clause="§3.3.b",
     quota=True,
+    applies=col("funding_mode") != "work_based",
     passes=col("subsidies_in_year") < param("annual_cap"),
     message={
         "pass": {
@@ -159,6 +160,7 @@ NO_REPEAT = Rule(
     name="no_repeat",
     clause="§3.3.b",
     quota=True,
+    applies=col("funding_mode") != "work_based",
     passes=~col("already_subsidized"),
     message={
         "pass": {
