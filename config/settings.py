@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "skillfund.registry",
     "skillfund.catalog",
     "skillfund.programme",
+    "skillfund.training",
+    "skillfund.claims",
     "skillfund.demo",
 ]
 

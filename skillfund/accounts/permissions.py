@@ -30,13 +30,40 @@ REFERENCE = (
     "programme.planunit",
     "programme.annextask",
 )
+TRAINING = (
+    "training.classplan",
+    "training.classsession",
+    "training.teacher",
+    "training.enrolment",
+    "training.attendance",
+    "training.assessment",
+    "training.certificate",
+    "training.employment",
+    "training.worktrainingmonth",
+)
 SECURITY = ("otp_totp.totpdevice", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog")
-DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE)
+DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE, *TRAINING)
 
 
 def _all(models: tuple[str, ...], verbs: frozenset[str]) -> dict[str, frozenset[str]]:
     return dict.fromkeys(models, verbs)
 
+
+ADD = frozenset({"view", "add"})
+# Training records are written by the actions in `training/actions.py` (the admin's add forms and
+# list actions call them); a recorded session, attendance or result is never edited by hand.
+# "change" on a class plan means the workflow steps: file, approve, reject, close.
+_TRAINING_READER = _all(TRAINING, VIEW)
+_CLASS_DELIVERER = {
+    **_TRAINING_READER,
+    "training.classplan": WRITE,
+    "training.classsession": ADD,
+    "training.teacher": WRITE,
+    "training.enrolment": ADD,
+    "training.attendance": ADD,
+    "training.assessment": ADD,
+    "training.certificate": ADD,
+}
 
 # Roster entries and imports are written only by registration and import actions, never by hand.
 _REGISTRY_WRITER = {
@@ -53,23 +80,38 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_all(REFERENCE, WRITE),
         "core.auditrecord": VIEW,
         "accounts.user": VIEW,
+        **_CLASS_DELIVERER,
+        "training.employment": ADD,
+        "training.worktrainingmonth": ADD,
     },
     Role.DEPARTMENT_STAFF: {
         **_REGISTRY_WRITER,
         "organizations.organization": VIEW,
         **_all(REFERENCE, VIEW),
+        **_TRAINING_READER,
+        "training.classplan": frozenset({"view", "change"}),
+        "training.assessment": ADD,
+        "training.employment": NONE,
+        "training.worktrainingmonth": NONE,
     },
     Role.INSTITUTION_OPERATOR: {
         **_REGISTRY_WRITER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
         **_all(REFERENCE, VIEW),
+        **_CLASS_DELIVERER,
+        "training.employment": NONE,
+        "training.worktrainingmonth": NONE,
     },
     Role.ENTERPRISE_OPERATOR: {
         **_REGISTRY_WRITER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
         **_all(REFERENCE, VIEW),
+        "training.classplan": VIEW,
+        "training.classsession": VIEW,
+        "training.employment": ADD,
+        "training.worktrainingmonth": ADD,
     },
     Role.FINANCE_OFFICER: {
         **_all(DOMAIN, VIEW),
@@ -86,6 +128,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_all(REFERENCE, WRITE),
         "core.auditrecord": VIEW,
         "accounts.user": WRITE,
+        **_TRAINING_READER,
         # Deleting a device makes its owner enrol again; deleting attempts unlocks an account.
         **_all(SECURITY, frozenset({"view", "delete"})),
     },

@@ -22,6 +22,17 @@ from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
 from skillfund.regions.models import Region
 from skillfund.registry.models import Person, PersonStatus, RosterEntry, RosterImport
+from skillfund.training.models import (
+    Assessment,
+    Attendance,
+    Certificate,
+    ClassPlan,
+    ClassSession,
+    Employment,
+    Enrolment,
+    Teacher,
+    WorkTrainingMonth,
+)
 
 # Roles that read every registry, organization, catalog and programme record (§4.1, §4.3.d).
 CITY_WIDE = frozenset({Role.HR_STAFF, Role.FINANCE_OFFICER, Role.AUDITOR, Role.SYSADMIN})
@@ -146,6 +157,81 @@ def annex_tasks_visible_to(user: Any) -> QuerySet[AnnexTask]:
     return AnnexTask.objects.none()
 
 
+# ---- training delivery (§4.3.d) -------------------------------------------------------------------
+
+
+def class_plans_visible_to(user: Any) -> QuerySet[ClassPlan]:
+    """A department: the plans filed with it. An institution: its own plans. An enterprise: the
+    plans it ordered (订单式培训, §3.2.4)."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return ClassPlan.objects.all()
+    if role == DEPARTMENT:
+        return ClassPlan.objects.filter(department_id=org_id)
+    if role == Role.INSTITUTION_OPERATOR:
+        return ClassPlan.objects.filter(institution_id=org_id)
+    if role == Role.ENTERPRISE_OPERATOR:
+        return ClassPlan.objects.filter(enterprise_order_id=org_id)
+    return ClassPlan.objects.none()
+
+
+def class_sessions_visible_to(user: Any) -> QuerySet[ClassSession]:
+    return ClassSession.objects.filter(class_plan__in=class_plans_visible_to(user))
+
+
+def teachers_visible_to(user: Any) -> QuerySet[Teacher]:
+    """An organization: its own teachers. A department: those teaching the classes it supervises."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return Teacher.objects.all()
+    if role == DEPARTMENT:
+        return Teacher.objects.filter(class_plans__department_id=org_id).distinct()
+    if role in OPERATORS:
+        return Teacher.objects.filter(organization_id=org_id)
+    return Teacher.objects.none()
+
+
+def _trainee_plans(user: Any) -> QuerySet[ClassPlan]:
+    """Plans whose trainees' records the user reads: an ordering enterprise sees the class, not
+    the trainees' attendance and results."""
+    if role_of(user) == Role.ENTERPRISE_OPERATOR:
+        return ClassPlan.objects.none()
+    return class_plans_visible_to(user)
+
+
+def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(class_plan__in=_trainee_plans(user))
+
+
+def attendances_visible_to(user: Any) -> QuerySet[Attendance]:
+    return Attendance.objects.filter(enrolment__class_plan__in=_trainee_plans(user))
+
+
+def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(enrolment__class_plan__in=_trainee_plans(user))
+
+
+def certificates_visible_to(user: Any) -> QuerySet[Certificate]:
+    """City-wide roles: all. Others: certificates earned in the classes they see trainees of."""
+    if role_of(user) in CITY_WIDE:
+        return Certificate.objects.all()
+    return Certificate.objects.filter(enrolment__class_plan__in=_trainee_plans(user))
+
+
+def employments_visible_to(user: Any) -> QuerySet[Employment]:
+    """以工代训 (§3.3.g): the employer sees its own; the city-wide roles see all."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return Employment.objects.all()
+    if role == Role.ENTERPRISE_OPERATOR:
+        return Employment.objects.filter(employer_id=org_id)
+    return Employment.objects.none()
+
+
+def work_training_months_visible_to(user: Any) -> QuerySet[WorkTrainingMonth]:
+    return WorkTrainingMonth.objects.filter(employment__in=employments_visible_to(user))
+
+
 # ---- audit log and accounts -----------------------------------------------------------------
 
 
@@ -205,6 +291,15 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "programme.planunit": plan_units_visible_to,
     "programme.annextask": annex_tasks_visible_to,
     "regions.region": regions_visible_to,
+    "training.classplan": class_plans_visible_to,
+    "training.classsession": class_sessions_visible_to,
+    "training.teacher": teachers_visible_to,
+    "training.enrolment": enrolments_visible_to,
+    "training.attendance": attendances_visible_to,
+    "training.assessment": assessments_visible_to,
+    "training.certificate": certificates_visible_to,
+    "training.employment": employments_visible_to,
+    "training.worktrainingmonth": work_training_months_visible_to,
     "core.auditrecord": audit_records_visible_to,
     "accounts.user": users_visible_to,
     **_third_party_selectors(),

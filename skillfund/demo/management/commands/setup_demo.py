@@ -9,6 +9,7 @@ from skillfund.catalog.loading import catalog_load, occupations_load
 from skillfund.demo.data import load_demo
 from skillfund.programme.loading import programme_load
 from skillfund.regions.loading import regions_load
+from skillfund.training.demo import load_training_demo
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         for year in range(programme.start_year, programme.end_year + 1):
             catalog_load(path=policy_data.data_path("catalog", f"ordos-{year}.yaml"))
         logins = load_demo(persons=persons)
+        load_training_demo()
         self.stdout.write(self.style.SUCCESS(f"\n{programme.name} loaded, with demo data.\n"))
         self.stdout.write("Demo accounts / 演示账号 (password for all: see below)")
         for username, password, label in logins:

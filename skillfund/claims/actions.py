@@ -1,0 +1,212 @@
+"""Writes on claims: submit, decide, grant. Each is one transaction with an audit record.
+
+Granting is where the §3.3.b quota is held against concurrent approvals by any department: the
+persons concerned are locked in a fixed order (by id), every claim is re-decided on the facts
+read under those locks, and the database backs the result with a unique constraint (never the
+same occupation and level twice) and a check constraint (a year's tally never above its cap).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from skillfund.catalog.models import CatalogItem
+from skillfund.claims.decisions import decide_ids, decision_from_row
+from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
+from skillfund.core import audit
+from skillfund.core.errors import DomainError
+from skillfund.policy.parameters import default_parameters
+from skillfund.regions.codes import is_valid_region_code
+from skillfund.registry.models import Person
+
+
+def subject_of(item: CatalogItem) -> str:
+    """What §3.3.b counts: the occupation, or the catalog item for trainings without one."""
+    return item.occupation.code if item.occupation_id else f"item:{item.code}"
+
+
+@transaction.atomic
+def claim_submit(
+    *,
+    actor: Any,
+    person: Person,
+    catalog_item: CatalogItem,
+    training_region: str,
+    start_date: date,
+    end_date: date,
+    kind: str = Claim.Kind.INDIVIDUAL,
+    certificate_kind: str = "",
+    certificate_number: str = "",
+    fee: Decimal | None = None,
+    months: int = 0,
+    department: Any = None,
+    enrolment: Any = None,
+    employment: Any = None,
+    reference: str | None = None,
+    today: date | None = None,
+) -> Claim:
+    today = today or timezone.localdate()
+    if end_date < start_date:
+        raise DomainError("claim_dates", "结束日期早于开始日期", "the training ends before it starts")
+    if end_date > today:
+        raise DomainError("claim_future", "培训尚未结束，不能申请补贴", f"the training ends on {end_date}, after today")
+    if not is_valid_region_code(training_region):
+        raise DomainError(
+            "claim_region", f"培训地{training_region}不是有效的行政区划代码", f"{training_region} is not a region code"
+        )
+    if kind not in Claim.Kind.values:
+        raise DomainError("claim_kind", "补贴类型无效", f"unknown claim kind {kind}")
+    claim = Claim.objects.create(
+        reference=reference or f"C{uuid.uuid4().hex[:12].upper()}",
+        kind=kind,
+        person=person,
+        department=department,
+        enrolment=enrolment,
+        employment=employment,
+        catalog_item=catalog_item,
+        training_region=training_region,
+        start_date=start_date,
+        end_date=end_date,
+        certificate_kind=certificate_kind,
+        certificate_number=certificate_number,
+        subject=subject_of(catalog_item),
+        level=catalog_item.level,
+        standard=catalog_item.standard,
+        fee=fee,
+        months=months,
+        submitted_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(actor=actor, action="claim.submit", target=claim, after={"kind": kind, "item": catalog_item.code})
+    return claim
+
+
+@transaction.atomic
+def claim_from_enrolment(*, enrolment: Any, actor: Any, today: date | None = None) -> Claim:
+    """A claim for a trainee's class: the class's dates, place, item and fee, and the certificate
+    the trainee obtained (none recorded = §3.3.a will fail, and say so)."""
+    plan = enrolment.class_plan
+    certificate = enrolment.certificates.order_by("issue_date").first()
+    return claim_submit(
+        actor=actor,
+        person=enrolment.person,
+        catalog_item=plan.catalog_item,
+        training_region=plan.region,
+        start_date=plan.start_date,
+        end_date=plan.end_date,
+        kind=plan.funding_mode if plan.funding_mode in Claim.Kind.values else Claim.Kind.INDIVIDUAL,
+        certificate_kind=certificate.kind if certificate else "",
+        certificate_number=certificate.number if certificate else "",
+        fee=plan.fee,
+        department=plan.department,
+        enrolment=enrolment,
+        today=today,
+    )
+
+
+@transaction.atomic
+def claim_decide(*, claim: Claim, actor: Any) -> Decision:
+    """Decide one claim now, on the facts in the database (the online path)."""
+    params = default_parameters()
+    row = decide_ids([claim.pk], params).row(0, named=True)
+    decision = decision_from_row(row, claim=claim, purpose=Decision.Purpose.DECISION, params=params)
+    decision.save()
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.DECIDED)
+    audit.record(
+        actor=actor,
+        action="claim.decide",
+        target=claim,
+        after={"eligible": decision.eligible, "subsidy": decision.subsidy, "rules": decision.rules_version},
+    )
+    return decision
+
+
+@transaction.atomic
+def claims_grant(*, claims: list[Claim], actor: Any) -> list[Decision]:
+    """Approve claims: re-decide them together under the persons' locks and grant the eligible.
+
+    Claims of one person in one call are taken in order of end date (as the engine does), so two
+    claims for the same occupation and level get one grant.
+    """
+    claims = list(Claim.objects.filter(pk__in=[c.pk for c in claims]).select_for_update().order_by("pk"))
+    if any(c.status == Claim.Status.GRANTED for c in claims):
+        raise DomainError("claim_already_granted", "申请已批准，不能重复批准", "a claim in the set is already granted")
+    # A fixed lock order (person ids ascending) so concurrent approvals cannot deadlock.
+    person_ids = sorted({c.person_id for c in claims})
+    list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk").values_list("pk", flat=True))
+
+    params = default_parameters()
+    decided = decide_ids([c.pk for c in claims], params)
+    now = timezone.now()
+    by_id = {c.pk: c for c in claims}
+    decisions, grants, per_year = [], [], Counter()
+    for row in decided.iter_rows(named=True):
+        claim = by_id[row["claim_id"]]
+        decision = decision_from_row(row, claim=claim, purpose=Decision.Purpose.GRANT, params=params)
+        decisions.append(decision)
+        if decision.eligible:
+            work = claim.kind == Claim.Kind.WORK_BASED
+            grants.append(
+                Grant(
+                    person_id=claim.person_id,
+                    claim=claim,
+                    decision=decision,
+                    kind=claim.kind,
+                    subject=claim.subject,
+                    level_key=claim.level or 0,
+                    year=claim.end_date.year,
+                    end_date=claim.end_date,
+                    months=decision.months_subsidized,
+                    amount=decision.subsidy,
+                    granted_by=actor if getattr(actor, "pk", None) else None,
+                    granted_at=now,
+                )
+            )
+            if not work:
+                per_year[(claim.person_id, claim.end_date.year, row["p_annual_cap"])] += 1
+    Decision.objects.bulk_create(decisions)
+    _count_against_tallies(per_year)
+    Grant.objects.bulk_create(grants)  # the unique constraint refuses a repeat even if all else failed
+    granted = {g.claim_id for g in grants}
+    Claim.objects.filter(pk__in=granted).update(status=Claim.Status.GRANTED)
+    Claim.objects.filter(pk__in=set(by_id) - granted).update(status=Claim.Status.REFUSED)
+    audit.record(
+        actor=actor,
+        action="claims.grant",
+        after={
+            "claims": len(claims),
+            "granted": len(granted),
+            "rules": decisions[0].rules_version if decisions else "",
+        },
+    )
+    return decisions
+
+
+def _count_against_tallies(per_year: Counter) -> None:
+    """Add the grants to each person's yearly tally; the check constraint refuses going over the cap."""
+    if not per_year:
+        return
+    keys = {(person, year): cap for person, year, cap in per_year}
+    existing = {
+        (t.person_id, t.year)
+        for t in QuotaTally.objects.select_for_update().filter(
+            person_id__in={p for p, _ in keys}, year__in={y for _, y in keys}
+        )
+    }
+    QuotaTally.objects.bulk_create(
+        QuotaTally(person_id=p, year=y, used=0, cap=cap) for (p, y), cap in keys.items() if (p, y) not in existing
+    )
+    for (person, year, _cap), n in per_year.items():
+        QuotaTally.objects.filter(person_id=person, year=year).update(used=F("used") + n)
+
+
+def claim_grant(*, claim: Claim, actor: Any) -> Decision:
+    (decision,) = claims_grant(claims=[claim], actor=actor)
+    return decision

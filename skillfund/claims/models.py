@@ -1,0 +1,181 @@
+"""Claims, the rules engine's decisions on them, and the per-person grant ledger (§3.3.b).
+
+A claim asks for a subsidy for one person and one training. A decision is the engine's answer,
+stored with the facts it used and the rules version, so it can be re-run exactly. A grant is a
+decision that was approved: grants are the history the engine counts, and the database itself
+holds the quotas — one grant per person, occupation and level ever (unique constraint), and a
+per-person-and-year tally whose `used` may never exceed its `cap` (check constraint), updated
+under a row lock on the person.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Claim(models.Model):
+    class Kind(models.TextChoices):
+        # Values equal the engine's funding modes (policy/facts.py).
+        INDIVIDUAL = "individual", _("individual training subsidy (§3.3.a)")
+        PROJECT = "project", _("project-based training (§3.3.h, §3.3.i)")
+        ENTERPRISE = "enterprise", _("enterprise-run training (§3.1.2)")
+        WORK_BASED = "work_based", _("training through work (以工代训, §3.3.g)")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        DECIDED = "decided", _("decided")
+        GRANTED = "granted", _("granted")
+        REFUSED = "refused", _("refused")
+
+    reference = models.CharField(_("claim reference"), max_length=60, unique=True)
+    batch = models.CharField(
+        _("batch"), max_length=60, blank=True, db_index=True, help_text=_("The file or run it came in")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="claims")
+    department = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("responsible department"),
+    )
+    enrolment = models.ForeignKey(
+        "training.Enrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    employment = models.ForeignKey(
+        "training.Employment", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    catalog_item = models.ForeignKey(
+        "catalog.CatalogItem", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    # The training facts, copied from the class and certificate (or given by a batch file), so a
+    # decision can be re-run on exactly what was claimed.
+    training_region = models.CharField(_("training region"), max_length=6)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    certificate_kind = models.CharField(_("certificate"), max_length=24, blank=True)
+    certificate_number = models.CharField(_("certificate number"), max_length=60, blank=True)
+    subject = models.CharField(
+        _("occupation"), max_length=40, help_text=_("Occupation code; for trainings without one, item:<catalog code>")
+    )
+    level = models.PositiveSmallIntegerField(_("skill level"), null=True, blank=True)
+    standard = models.DecimalField(_("subsidy standard (CNY)"), max_digits=12, decimal_places=2)
+    fee = models.DecimalField(_("fee (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    months = models.PositiveSmallIntegerField(_("months claimed"), default=0, help_text="§3.3.g")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="claim_dates_ordered"),
+            models.CheckConstraint(condition=Q(standard__gte=0), name="claim_standard_not_negative"),
+        ]
+        indexes = [models.Index(fields=["person", "end_date"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Decision(models.Model):
+    """The engine's answer on one claim. Amounts in CNY; checks as bits of the engine's RULES order."""
+
+    class Purpose(models.TextChoices):
+        PREVIEW = "preview", _("preview (at enrolment)")
+        DECISION = "decision", _("decision")
+        GRANT = "grant", _("grant (decided under the quota lock)")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="decisions", null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    decided_at = models.DateTimeField(_("decided at"))
+    rules_version = models.CharField(_("rules version"), max_length=40)
+    eligible = models.BooleanField(_("eligible"))
+    subsidy = models.DecimalField(_("subsidy (CNY)"), max_digits=12, decimal_places=2)
+    trainee_share = models.DecimalField(_("trainee's share (CNY)"), max_digits=12, decimal_places=2)
+    living_allowance = models.DecimalField(_("living allowance (CNY)"), max_digits=12, decimal_places=2)
+    advance = models.DecimalField(_("advance (CNY)"), max_digits=12, decimal_places=2)
+    months_subsidized = models.PositiveSmallIntegerField(_("months subsidized"), default=0)
+    free = models.BooleanField(_("free training"), default=False)
+    checked_mask = models.BigIntegerField()
+    failed_mask = models.BigIntegerField()
+    facts = models.JSONField(_("facts"))
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subsidy__gte=0, trainee_share__gte=0, living_allowance__gte=0, advance__gte=0),
+                name="decision_amounts_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(advance__lte=F("subsidy")), name="decision_advance_within_subsidy"),
+            models.CheckConstraint(
+                condition=Q(eligible=True) | Q(subsidy=0, living_allowance=0, advance=0),
+                name="decision_refused_pays_nothing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim} {'✓' if self.eligible else '✗'} {self.subsidy}"
+
+
+class QuotaTally(models.Model):
+    """Subsidies granted to one person in one calendar year, against the cap in force (§3.3.b)."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    used = models.PositiveSmallIntegerField(default=0)
+    cap = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("quota tally")
+        verbose_name_plural = _("quota tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="tally_one_per_person_year"),
+            models.CheckConstraint(condition=Q(used__lte=F("cap")), name="tally_within_cap"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year}: {self.used}/{self.cap}"
+
+
+class Grant(models.Model):
+    """An approved subsidy: the history every later decision counts, across all departments."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="grants")
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="grant")
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="grant")
+    kind = models.CharField(max_length=12, choices=Claim.Kind.choices)
+    subject = models.CharField(_("occupation"), max_length=40)
+    level_key = models.PositiveSmallIntegerField(help_text=_("skill level; 0 = a certificate without level"))
+    year = models.PositiveSmallIntegerField()
+    end_date = models.DateField()
+    months = models.PositiveSmallIntegerField(default=0)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            # §3.3.b: the same occupation at the same level is never subsidized twice (training
+            # through work is limited by months instead, so it is left out).
+            models.UniqueConstraint(
+                fields=["person", "subject", "level_key"], condition=~Q(kind="work_based"), name="grant_never_twice"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="grant_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["person", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.subject}/{self.level_key} {self.year}"
