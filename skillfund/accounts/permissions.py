@@ -41,8 +41,11 @@ TRAINING = (
     "training.employment",
     "training.worktrainingmonth",
 )
+# Claims, decisions and grants are written only by the actions in claims/actions.py (batch
+# evaluation, granting); the back office reads them.
+CLAIMS = ("claims.claim", "claims.decision", "claims.grant", "claims.quotatally")
 SECURITY = ("otp_totp.totpdevice", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog")
-DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE, *TRAINING)
+DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE, *TRAINING, *CLAIMS)
 
 
 def _all(models: tuple[str, ...], verbs: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -75,6 +78,7 @@ _REGISTRY_WRITER = {
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HR_STAFF: {
+        **_all(CLAIMS, VIEW),
         **_REGISTRY_WRITER,
         "organizations.organization": WRITE,
         **_all(REFERENCE, WRITE),
@@ -85,6 +89,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "training.worktrainingmonth": ADD,
     },
     Role.DEPARTMENT_STAFF: {
+        **_all(CLAIMS, VIEW),
         **_REGISTRY_WRITER,
         "organizations.organization": VIEW,
         **_all(REFERENCE, VIEW),
@@ -95,6 +100,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "training.worktrainingmonth": NONE,
     },
     Role.INSTITUTION_OPERATOR: {
+        **_all(CLAIMS, VIEW),
         **_REGISTRY_WRITER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
@@ -104,6 +110,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "training.worktrainingmonth": NONE,
     },
     Role.ENTERPRISE_OPERATOR: {
+        **_all(CLAIMS, VIEW),
         **_REGISTRY_WRITER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
@@ -123,6 +130,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_all(SECURITY, VIEW),
     },
     Role.SYSADMIN: {
+        **_all(CLAIMS, VIEW),
         **_REGISTRY_WRITER,
         "organizations.organization": WRITE,
         **_all(REFERENCE, WRITE),

@@ -17,6 +17,7 @@ from django.db.models import Model, Q, QuerySet
 
 from skillfund.accounts.models import Role, User
 from skillfund.catalog.models import CatalogItem, Occupation
+from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
 from skillfund.core.models import AuditRecord
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
@@ -232,6 +233,39 @@ def work_training_months_visible_to(user: Any) -> QuerySet[WorkTrainingMonth]:
     return WorkTrainingMonth.objects.filter(employment__in=employments_visible_to(user))
 
 
+# ---- claims and decisions (§3.3, §4.3.c) -------------------------------------------------------
+
+
+def claims_visible_to(user: Any) -> QuerySet[Claim]:
+    """A department: the claims it is responsible for. An institution: its trainees' claims. An
+    enterprise: its 以工代训 claims and those of the classes it ordered."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return Claim.objects.all()
+    if role == DEPARTMENT:
+        return Claim.objects.filter(department_id=org_id)
+    if role == Role.INSTITUTION_OPERATOR:
+        return Claim.objects.filter(enrolment__class_plan__institution_id=org_id)
+    if role == Role.ENTERPRISE_OPERATOR:
+        return Claim.objects.filter(
+            Q(employment__employer_id=org_id) | Q(enrolment__class_plan__enterprise_order_id=org_id)
+        )
+    return Claim.objects.none()
+
+
+def decisions_visible_to(user: Any) -> QuerySet[Decision]:
+    return Decision.objects.filter(claim__in=claims_visible_to(user))
+
+
+def grants_visible_to(user: Any) -> QuerySet[Grant]:
+    return Grant.objects.filter(claim__in=claims_visible_to(user))
+
+
+def quota_tallies_visible_to(user: Any) -> QuerySet[QuotaTally]:
+    """The per-person yearly tallies span every department: city-wide roles only."""
+    return QuotaTally.objects.all() if role_of(user) in CITY_WIDE else QuotaTally.objects.none()
+
+
 # ---- audit log and accounts -----------------------------------------------------------------
 
 
@@ -300,6 +334,10 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "training.certificate": certificates_visible_to,
     "training.employment": employments_visible_to,
     "training.worktrainingmonth": work_training_months_visible_to,
+    "claims.claim": claims_visible_to,
+    "claims.decision": decisions_visible_to,
+    "claims.grant": grants_visible_to,
+    "claims.quotatally": quota_tallies_visible_to,
     "core.auditrecord": audit_records_visible_to,
     "accounts.user": users_visible_to,
     **_third_party_selectors(),

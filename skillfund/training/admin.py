@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from skillfund.accounts import scoping
 from skillfund.accounts.admin_scoping import ReadOnlyInline, ScopedModelAdmin
 from skillfund.catalog.models import CatalogItem, CertificateKind, Occupation, SkillLevel
+from skillfund.claims.preview import enrolment_preview
 from skillfund.core.errors import DomainError
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask
@@ -294,7 +295,9 @@ class EnrolmentAdmin(ActionAdmin):
     fields = ("class_plan", "person", "enrolled_at", "status", "withdrawn_reason", "rules_preview")
 
     def write(self, request, data):
-        return actions.enrolment_create(actor=request.user, **data)
+        # The enrolment shows what the rules would decide (§3.3), so nobody trains expecting a
+        # subsidy they cannot get.
+        return actions.enrolment_create(actor=request.user, preview=enrolment_preview, **data)
 
 
 class ManualAttendanceForm(ScopedForm):
