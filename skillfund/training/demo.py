@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 
 from skillfund.accounts.models import Role, User
 from skillfund.catalog.models import CatalogItem, CertificateKind
@@ -121,12 +121,19 @@ def _approver(username: str) -> User:
     return user or User.objects.filter(role=Role.HR_STAFF, is_active=True).order_by("pk").first()
 
 
-def _trainees(kind: StatusKind, on: date) -> list[Person]:
-    """The first persons (by record) holding `kind` on the class's first day."""
+def _trainees(kind: StatusKind, on: date, region: str = "") -> list[Person]:
+    """Persons holding `kind` on the class's first day: first those registered, living or seeking
+    work where the class is held (§3.3.a), then the others, by record."""
     holding = Q(statuses__kind=kind, statuses__valid_from__lte=on) & (
         Q(statuses__valid_to__isnull=True) | Q(statuses__valid_to__gte=on)
     )
-    persons = Person.objects.filter(holding).order_by("pk").distinct()
+    local = Q(hukou_region=region) | Q(residence_region=region) | Q(job_region=region)
+    persons = (
+        Person.objects.filter(holding)
+        .annotate(local=Case(When(local, then=0), default=1))
+        .order_by("local", "pk")
+        .distinct()
+    )
     return list(persons[:TRAINEES])
 
 
@@ -171,7 +178,7 @@ def _deliver(plan: ClassPlan, spec: DemoClass) -> None:
     item, hr = plan.catalog_item, _approver("hr")
     sessions = list(plan.sessions.order_by("starts_at"))
     after = _at(plan.end_date + timedelta(days=1), 9)
-    for n, person in enumerate(_trainees(spec.trainees, plan.start_date)):
+    for n, person in enumerate(_trainees(spec.trainees, plan.start_date, plan.region)):
         if selectors.clashing_session(person=person, class_plan=plan) is not None:
             continue
         enrolment = actions.enrolment_create(

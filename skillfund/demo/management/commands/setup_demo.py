@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from skillfund import policy_data
 from skillfund.catalog.loading import catalog_load, occupations_load
+from skillfund.claims.demo import load_claims_demo
 from skillfund.demo.data import load_demo
 from skillfund.programme.loading import programme_load
 from skillfund.regions.loading import regions_load
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             catalog_load(path=policy_data.data_path("catalog", f"ordos-{year}.yaml"))
         logins = load_demo(persons=persons)
         load_training_demo()
+        load_claims_demo()
         self.stdout.write(self.style.SUCCESS(f"\n{programme.name} loaded, with demo data.\n"))
         self.stdout.write("Demo accounts / 演示账号 (password for all: see below)")
         for username, password, label in logins:
