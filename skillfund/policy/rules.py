@@ -34,9 +34,14 @@ class Rule:
     fields: tuple[str, ...] = field(default=())  # facts the messages show
 
 
+# §3.3.a is about courses leading to a certificate; training through work (§3.3.g) has neither a
+# course place nor a certificate, so these two checks do not apply to it.
+_COURSE = col("funding_mode") != "work_based"
+
 TRAINING_PLACE = Rule(
     name="training_place",
     clause="§3.3.a",
+    applies=_COURSE,
     passes=(col("training_region") == col("hukou_region"))
     | (col("training_region") == col("residence_region"))
     | (col("training_region") == col("job_region")).fill_null(False),
@@ -56,6 +61,7 @@ TRAINING_PLACE = Rule(
 CERTIFICATE_OBTAINED = Rule(
     name="certificate_obtained",
     clause="§3.3.a",
+    applies=_COURSE,
     passes=col("certificate")
     .is_in(["qualification", "skill_level", "special_ability", "special_operation", "training_completion"])
     .fill_null(False),
@@ -141,7 +147,7 @@ ANNUAL_CAP = Rule(
     name="annual_cap",
     clause="§3.3.b",
     quota=True,
-    applies=col("funding_mode") != "work_based",
+    applies=_COURSE,
     passes=col("subsidies_in_year") < param("annual_cap"),
     message={
         "pass": {
@@ -160,7 +166,7 @@ NO_REPEAT = Rule(
     name="no_repeat",
     clause="§3.3.b",
     quota=True,
-    applies=col("funding_mode") != "work_based",
+    applies=_COURSE,
     passes=~col("already_subsidized"),
     message={
         "pass": {
