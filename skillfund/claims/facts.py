@@ -14,30 +14,7 @@ from typing import Any
 import polars as pl
 from django.db import connection
 
-CLAIM_SCHEMA = {
-    "claim_id": pl.Int64,
-    "person_id": pl.Int64,
-    "funding_mode": pl.String,
-    "training_region": pl.String,
-    "hukou_region": pl.String,
-    "residence_region": pl.String,
-    "job_region": pl.String,
-    "hukou_rural": pl.Boolean,
-    "pension": pl.Boolean,
-    "certificate": pl.String,
-    "occupation": pl.String,
-    "level": pl.Int16,
-    "start_date": pl.Date,
-    "end_date": pl.Date,
-    "standard": pl.Int64,
-    "fee": pl.Int64,
-    "employer_kind": pl.String,
-    "employer_insured": pl.Boolean,
-    "months_claimed": pl.Int64,
-    "months_already": pl.Int64,
-}
-STATUS_SCHEMA = {"person_id": pl.Int64, "kind": pl.String, "valid_from": pl.Date, "valid_to": pl.Date}
-HISTORY_SCHEMA = {"person_id": pl.Int64, "occupation": pl.String, "level": pl.Int16, "end_date": pl.Date}
+from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 
 # `{claims}` is a subquery that yields the ids of the claims to decide.
 _CLAIMS_SQL = """

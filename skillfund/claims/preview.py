@@ -8,10 +8,10 @@ from typing import Any
 
 import polars as pl
 
-from skillfund.claims.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 from skillfund.claims.models import Grant
 from skillfund.policy import engine
 from skillfund.policy.explain import explain, yuan
+from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 from skillfund.policy.parameters import default_parameters
 from skillfund.registry.models import PersonStatus
 

@@ -19,6 +19,7 @@ import yaml
 
 from skillfund.policy.engine import check_column, decide
 from skillfund.policy.explain import yuan
+from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 from skillfund.policy.parameters import ParameterSet
 from skillfund.policy.rules import RULES
 
@@ -45,28 +46,6 @@ DEFAULT_CLAIM: dict[str, Any] = {
 }
 _MONEY_IN = ("standard", "fee")
 _MONEY_OUT = ("subsidy", "trainee_share", "living_allowance", "advance")
-_CLAIM_SCHEMA = {
-    "claim_id": pl.Int64,
-    "person_id": pl.Int64,
-    "funding_mode": pl.String,
-    "training_region": pl.String,
-    "hukou_region": pl.String,
-    "residence_region": pl.String,
-    "job_region": pl.String,
-    "hukou_rural": pl.Boolean,
-    "pension": pl.Boolean,
-    "certificate": pl.String,
-    "occupation": pl.String,
-    "level": pl.Int16,
-    "start_date": pl.Date,
-    "end_date": pl.Date,
-    "standard": pl.Int64,
-    "fee": pl.Int64,
-    "employer_kind": pl.String,
-    "employer_insured": pl.Boolean,
-    "months_claimed": pl.Int64,
-    "months_already": pl.Int64,
-}
 
 
 @dataclass(frozen=True)
@@ -105,7 +84,7 @@ def _frames(case: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
             }
             for s in case.get("statuses", [])
         ],
-        schema={"person_id": pl.Int64, "kind": pl.String, "valid_from": pl.Date, "valid_to": pl.Date},
+        schema=STATUS_SCHEMA,
     )
     history = pl.DataFrame(
         [
@@ -117,9 +96,9 @@ def _frames(case: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
             }
             for h in case.get("history", [])
         ],
-        schema={"person_id": pl.Int64, "occupation": pl.String, "level": pl.Int16, "end_date": pl.Date},
+        schema=HISTORY_SCHEMA,
     )
-    return pl.DataFrame(rows, schema=_CLAIM_SCHEMA), statuses, history
+    return pl.DataFrame(rows, schema=CLAIM_SCHEMA), statuses, history
 
 
 def run_case(case: Case, params: ParameterSet) -> list[str]:

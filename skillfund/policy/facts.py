@@ -49,6 +49,42 @@ STATUS_BIT = {kind: 1 << i for i, kind in enumerate(STATUS_KINDS)}
 
 FUNDING_MODES = ("individual", "project", "enterprise", "work_based")
 
+# The column types of the three frames, for whoever builds them (database, files, rule cases).
+CLAIM_SCHEMA: dict[str, pl.DataType] = {
+    "claim_id": pl.Int64(),
+    "person_id": pl.Int64(),
+    "funding_mode": pl.String(),
+    "training_region": pl.String(),
+    "hukou_region": pl.String(),
+    "residence_region": pl.String(),
+    "job_region": pl.String(),
+    "hukou_rural": pl.Boolean(),
+    "pension": pl.Boolean(),
+    "certificate": pl.String(),
+    "occupation": pl.String(),
+    "level": pl.Int16(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    "standard": pl.Int64(),
+    "fee": pl.Int64(),
+    "employer_kind": pl.String(),
+    "employer_insured": pl.Boolean(),
+    "months_claimed": pl.Int64(),
+    "months_already": pl.Int64(),
+}
+STATUS_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "kind": pl.String(),
+    "valid_from": pl.Date(),
+    "valid_to": pl.Date(),
+}
+HISTORY_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "occupation": pl.String(),
+    "level": pl.Int16(),
+    "end_date": pl.Date(),
+}
+
 # Optional claim columns and their defaults, so a batch file need only carry what applies.
 DEFAULTS: dict[str, object] = {
     "funding_mode": "individual",
