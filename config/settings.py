@@ -120,6 +120,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'skillfund.sqlite3'}"), conn_max_age=0)
 }
+if env("SKILLFUND_TEST_DB_NAME"):  # lets parallel test runs on one PostgreSQL server keep apart
+    DATABASES["default"]["TEST"] = {"NAME": env("SKILLFUND_TEST_DB_NAME")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
