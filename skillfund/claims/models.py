@@ -14,6 +14,88 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from skillfund.claims.workflow import Path, Status
+
+
+class Application(models.Model):
+    """What moves through the review chain (§4.3.d): one person's claim, or an institution's or
+    enterprise's claim for the trainees of a class, each line a Claim with its own decisions."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("individual training subsidy (§3.3.a)")
+        PROJECT = "project", _("project-based class (§3.3.h, §3.3.i)")
+        ENTERPRISE = "enterprise", _("enterprise-run training (§3.1.2)")
+        WORK_BASED = "work_based", _("training through work, monthly (§3.3.g)")
+        LIVING_ALLOWANCE = "living_allowance", _("living allowance (§3.3.f)")
+
+    reference = models.CharField(_("application reference"), max_length=60, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    path = models.CharField(_("review path"), max_length=8, choices=Path.choices, default=Path.FULL)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    department = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("responsible department"),
+    )
+    applicant = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applying organization"),
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("applying person"),
+    )
+    class_plan = models.ForeignKey(
+        "training.ClassPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(applicant__isnull=False) | Q(person__isnull=False), name="application_has_applicant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ApplicationEvent(models.Model):
+    """One step of the review chain taken: who, in which role, from which status to which, and why."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    step = models.CharField(_("step"), max_length=12)
+    from_status = models.CharField(max_length=12, choices=Status.choices)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_role = models.CharField(max_length=24, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("review step")
+        verbose_name_plural = _("review steps")
+        ordering = ["application_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.step}: {self.from_status} → {self.to_status}"
+
 
 class Claim(models.Model):
     class Kind(models.TextChoices):
@@ -30,6 +112,14 @@ class Claim(models.Model):
         REFUSED = "refused", _("refused")
 
     reference = models.CharField(_("claim reference"), max_length=60, unique=True)
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("application"),
+    )
     batch = models.CharField(
         _("batch"), max_length=60, blank=True, db_index=True, help_text=_("The file or run it came in")
     )

@@ -1,0 +1,158 @@
+"""Actions of the review chain (§4.3.d): create an application, take a step of the table in
+claims/workflow.py. Each is one transaction with an audit record.
+
+A step is taken with a conditional UPDATE (… WHERE status = the status it was read in), so a
+double click or two officers acting at once move an application once; the loser gets a clear error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from skillfund.accounts.models import Role
+from skillfund.claims.actions import claims_grant
+from skillfund.claims.models import Application, ApplicationEvent, Claim
+from skillfund.claims.workflow import STEPS, Path, Status
+from skillfund.core import audit
+from skillfund.core.errors import DomainError
+
+
+class StepRefused(DomainError):
+    pass
+
+
+@transaction.atomic
+def application_create(
+    *,
+    kind: str,
+    department: Any,
+    claims: list[Claim],
+    actor: Any,
+    applicant: Any = None,
+    person: Any = None,
+    class_plan: Any = None,
+    path: str = Path.FULL,
+    idempotency_key: str | None = None,
+    reference: str | None = None,
+) -> Application:
+    """Gather claims into one application. With an idempotency key, a retried request returns the
+    application the first request created; the same key with other content is refused."""
+    if idempotency_key:
+        existing = Application.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            same = (
+                existing.kind == kind
+                and existing.department_id == department.pk
+                and set(existing.claims.values_list("pk", flat=True)) == {c.pk for c in claims}
+            )
+            if not same:
+                raise DomainError(
+                    "idempotency_conflict",
+                    "该幂等键已用于内容不同的申请",
+                    "the idempotency key was used for a different application",
+                )
+            return existing
+    if not claims:
+        raise DomainError("application_empty", "申请中没有补贴明细", "an application needs at least one claim")
+    taken = [c.reference for c in claims if c.application_id]
+    if taken:
+        raise DomainError(
+            "claim_in_application",
+            f"明细{taken[0]}已属于其他申请",
+            f"claim {taken[0]} already belongs to an application",
+        )
+    application = Application.objects.create(
+        reference=reference or f"A{uuid.uuid4().hex[:12].upper()}",
+        kind=kind,
+        path=path,
+        department=department,
+        applicant=applicant,
+        person=person,
+        class_plan=class_plan,
+        idempotency_key=idempotency_key or None,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    Claim.objects.filter(pk__in=[c.pk for c in claims]).update(application=application)
+    audit.record(
+        actor=actor, action="application.create", target=application, after={"kind": kind, "claims": len(claims)}
+    )
+    return application
+
+
+def _refuse(code: str, zh: str, en: str) -> StepRefused:
+    return StepRefused(code, zh, en, clause="§4.3.d")
+
+
+def _ensure_allowed(application: Application, step_name: str, actor: Any, reason: str) -> None:
+    step = STEPS.get(step_name)
+    if step is None:
+        raise _refuse("unknown_step", f"没有“{step_name}”这一步", f"there is no step {step_name!r}")
+    sources = step.sources.get(application.path, ())
+    if application.status not in sources:
+        raise _refuse(
+            "transition_not_allowed",
+            f"申请处于“{Status(application.status).label}”状态，不能{step.zh}",
+            f"an application that is {application.status} cannot take the step {step_name!r}",
+        )
+    role = getattr(actor, "role", None)
+    if role not in step.roles:
+        raise _refuse("role_not_allowed", f"当前角色不能{step.zh}", f"the role {role or 'none'} may not {step.en}")
+    if role in (Role.DEPARTMENT_STAFF,) and actor.organization_id != application.department_id:
+        raise _refuse(
+            "not_responsible",
+            "只有负责该申请的部门可以办理（谁主管、谁负责）",
+            "only the responsible department may take this step",
+        )
+    if (
+        role in (Role.INSTITUTION_OPERATOR, Role.ENTERPRISE_OPERATOR)
+        and actor.organization_id != application.applicant_id
+    ):
+        raise _refuse("not_applicant", "只能办理本单位的申请", "only the applying organization may take this step")
+    if step.not_after and application.events.filter(step__in=step.not_after, actor=actor).exists():
+        raise _refuse(
+            "segregation_of_duties",
+            "同一人不能既审核又复核，或既复核又拨付同一申请",
+            "one person may not both verify and check, or check and pay, the same application",
+        )
+    if step.reason_required and not reason.strip():
+        raise _refuse("reason_required", f"{step.zh}须说明理由", f"say why ({step.en})")
+
+
+@transaction.atomic
+def application_step(*, application: Application, step: str, actor: Any, reason: str = "") -> Application:
+    """Take one step of the review chain, if the table allows it for this actor."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _ensure_allowed(application, step, actor, reason)
+    target = STEPS[step].target
+    if step == "approve":
+        # The quota (§3.3.b) is consumed here, re-decided under the persons' locks.
+        claims_grant(claims=list(application.claims.all()), actor=actor)
+    moved = Application.objects.filter(pk=application.pk, status=application.status).update(
+        status=target, updated_at=timezone.now()
+    )
+    if moved != 1:  # the row lock already serialises steps; this guards a caller outside it
+        raise _refuse("concurrent_step", "申请已被他人办理", "someone else moved this application first")
+    ApplicationEvent.objects.create(
+        application=application,
+        step=step,
+        from_status=application.status,
+        to_status=target,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=getattr(actor, "role", "") or "",
+        reason=reason.strip(),
+        at=timezone.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=f"application.{step}",
+        target=application,
+        before={"status": application.status},
+        after={"status": target},
+        reason=reason.strip(),
+    )
+    application.status = target
+    return application
