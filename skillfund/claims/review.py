@@ -99,7 +99,7 @@ def _ensure_allowed(application: Application, step_name: str, actor: Any, reason
             f"an application that is {application.status} cannot take the step {step_name!r}",
         )
     role = getattr(actor, "role", None)
-    if role not in step.roles:
+    if role not in step.roles and not (step.public and actor is None):
         raise _refuse("role_not_allowed", f"当前角色不能{step.zh}", f"the role {role or 'none'} may not {step.en}")
     if role in (Role.DEPARTMENT_STAFF,) and actor.organization_id != application.department_id:
         raise _refuse(

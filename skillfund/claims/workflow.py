@@ -48,6 +48,7 @@ class Step:
     own_department: bool = False  # the actor must belong to the application's department
     not_after: tuple[str, ...] = ()  # segregation of duties: not by whoever took these steps
     reason_required: bool = False
+    public: bool = False  # anyone may take it, signed in or not (an objection to a public notice)
     zh: str = ""
     en: str = ""
 
