@@ -111,6 +111,7 @@ STEPS: dict[str, Step] = {
             frozenset(Role.values),
             "§4.3.d",
             reason_required=True,
+            public=True,
             zh="公示期内提出异议，退回部门重新审核",
             en="objection during the notice: back to the department",
         ),
