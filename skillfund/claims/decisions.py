@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -19,29 +19,19 @@ from skillfund.policy.explain import Line, explain
 from skillfund.policy.parameters import ParameterSet, default_parameters
 from skillfund.policy.rules import RULES
 
-# The facts a decision keeps (besides its amounts and checks): enough to re-run and to explain it.
+# The facts a decision keeps besides its claim's own (which the claim row holds and never changes):
+# the person's circumstances and history as they were when it was decided. Enough to re-run and
+# to explain it, and small, because a batch stores a million of them.
 KEPT_FACTS = (
-    "funding_mode",
-    "training_region",
     "hukou_region",
     "residence_region",
     "job_region",
     "hukou_rural",
     "pension",
-    "certificate",
-    "occupation",
-    "level",
-    "start_date",
-    "end_date",
-    "standard",
-    "fee",
     "employer_kind",
     "employer_insured",
-    "months_claimed",
     "months_already",
     "status_bits",
-    "year",
-    "training_days",
     "subsidies_in_year",
     "already_subsidized",
 )
@@ -124,14 +114,29 @@ def decision_from_row(row: dict[str, Any], *, claim: Any, purpose: str, params: 
 
 def decision_lines(decision: Decision) -> list[Line]:
     """The checks and outcomes of a stored decision, as plain messages (rendered now, not stored)."""
-    facts: dict[str, Any] = dict(decision.facts)
+    claim = decision.claim
+    facts: dict[str, Any] = {
+        "funding_mode": claim.kind,
+        "training_region": claim.training_region,
+        "certificate": claim.certificate_kind or None,
+        "occupation": claim.subject,
+        "level": claim.level,
+        "start_date": claim.start_date,
+        "end_date": claim.end_date,
+        "year": claim.end_date.year,
+        "training_days": (claim.end_date - claim.start_date).days + 1,
+        "standard": int(claim.standard * 100),
+        "fee": None if claim.fee is None else int(claim.fee * 100),
+        "months_claimed": claim.months,
+        **decision.facts,
+    }
     for i, rule in enumerate(RULES):
         checked = decision.checked_mask >> i & 1
         facts[engine.check_column(rule)] = None if not checked else not (decision.failed_mask >> i & 1)
     for money in ("subsidy", "trainee_share", "living_allowance", "advance"):
         facts[money] = int(getattr(decision, money) * 100)
     params = default_parameters()
-    on = date.fromisoformat(str(facts["end_date"]))
+    on = claim.end_date
     for name, parameter in params.parameters.items():
         value = parameter.at(on).value
         facts[f"p_{name}"] = int(value * 10_000) if parameter.unit == "ratio" else value

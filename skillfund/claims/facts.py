@@ -27,8 +27,11 @@ FROM claims_claim c
 JOIN registry_person p ON p.id = c.person_id
 LEFT JOIN training_employment e ON e.id = c.employment_id
 LEFT JOIN organizations_organization o ON o.id = e.employer_id
-LEFT JOIN (SELECT person_id, SUM(months) AS months FROM claims_grant
-           WHERE kind = 'work_based' AND claim_id NOT IN ({claims}) GROUP BY person_id) w ON w.person_id = c.person_id
+LEFT JOIN (SELECT g.person_id, SUM(g.months) AS months FROM claims_grant g
+           WHERE g.kind = 'work_based'
+             AND g.person_id IN (SELECT person_id FROM claims_claim WHERE id IN ({claims}))
+             AND NOT EXISTS (SELECT 1 FROM claims_claim x WHERE x.id = g.claim_id AND x.id IN ({claims}))
+           GROUP BY g.person_id) w ON w.person_id = c.person_id
 WHERE c.id IN ({claims})
 """
 _STATUS_SQL = """
@@ -36,11 +39,12 @@ SELECT s.person_id, s.kind, s.valid_from, s.valid_to FROM registry_personstatus 
 WHERE s.person_id IN (SELECT person_id FROM claims_claim WHERE id IN ({claims}))
 """
 # Past grants, not counting the grants of the claims being decided (a re-run decides them afresh).
+# NOT EXISTS rather than NOT IN: PostgreSQL runs it as a hash anti-join however large the batch.
 _HISTORY_SQL = """
 SELECT g.person_id, g.subject, NULLIF(g.level_key, 0), g.end_date FROM claims_grant g
 WHERE g.kind <> 'work_based'
   AND g.person_id IN (SELECT person_id FROM claims_claim WHERE id IN ({claims}))
-  AND g.claim_id NOT IN ({claims})
+  AND NOT EXISTS (SELECT 1 FROM claims_claim x WHERE x.id = g.claim_id AND x.id IN ({claims}))
 """
 
 

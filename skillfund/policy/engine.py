@@ -41,26 +41,29 @@ def check_column(rule: Rule) -> str:
 
 
 def decide(claims: pl.DataFrame, statuses: pl.DataFrame, history: pl.DataFrame, params: ParameterSet) -> pl.DataFrame:
-    frame = _with_defaults(claims)
-    frame = _with_parameters(frame, params)
-    frame = frame.join(_status_bits(frame, statuses), on="claim_id", how="left").with_columns(
-        pl.col("status_bits").fill_null(0)
+    # Everything before the in-batch quota is one lazy query, and everything after it another, so
+    # a claim decided online costs a handful of queries, not one per step.
+    occupations = _occupation_categories(claims, history)
+    facts = (
+        _with_defaults(claims.lazy(), claims.columns)
+        .with_columns(_parameter_columns(claims["end_date"], params))
+        .join(_status_bits(claims.lazy(), statuses.lazy()), on="claim_id", how="left")
+        .with_columns(pl.col("status_bits").fill_null(0))
+        .pipe(_with_history, history, occupations)
+        .with_columns(_check(rule) for rule in RULES if not rule.quota)
+        # Training through work (§3.3.g) is limited by its months, not by the quota of §3.3.b.
+        .with_columns(
+            base=pl.all_horizontal(pl.col(check_column(r)).fill_null(True) for r in RULES if not r.quota)
+            & (pl.col("funding_mode") != "work_based")
+        )
+        .collect()
     )
-    frame = _with_history(frame, history)
-    frame = frame.with_columns(_check(rule) for rule in RULES if not rule.quota)
-    # Training through work (§3.3.g) is limited by its months, not by the per-person quota of §3.3.b.
-    base = pl.all_horizontal(pl.col(check_column(r)).fill_null(True) for r in RULES if not r.quota) & (
-        pl.col("funding_mode") != "work_based"
-    )
-    frame = _quota_facts(frame.with_columns(base=base))
-    frame = frame.with_columns(_check(rule) for rule in RULES if rule.quota)
-    return _outcomes(frame)
+    return _outcomes(_quota_facts(facts).lazy().with_columns(_check(rule) for rule in RULES if rule.quota)).collect()
 
 
-def _with_defaults(claims: pl.DataFrame) -> pl.DataFrame:
-    missing = [pl.lit(v).alias(k) for k, v in DEFAULTS.items() if k not in claims.columns]
-    frame = claims.with_columns(missing) if missing else claims
-    return frame.with_columns(
+def _with_defaults(claims: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    missing = [pl.lit(v).alias(k) for k, v in DEFAULTS.items() if k not in columns]
+    return claims.with_columns(missing).with_columns(
         year=pl.col("end_date").dt.year(),
         training_days=(pl.col("end_date") - pl.col("start_date")).dt.total_days() + 1,
         level_key=pl.col("level").cast(pl.Int16).fill_null(0),  # a certificate without level is its own "level"
@@ -78,56 +81,56 @@ def _param_value(value: object, unit: str) -> int:
     return int(value)  # type: ignore[call-overload]
 
 
-def _with_parameters(frame: pl.DataFrame, params: ParameterSet) -> pl.DataFrame:
+def _parameter_columns(end_dates: pl.Series, params: ParameterSet) -> list[pl.Expr | pl.Series]:
+    """One `p_<name>` column per parameter: its value in force on each claim's end date."""
+    first_day = end_dates.min() if len(end_dates) else None
     days = None
-    columns = []
+    columns: list[pl.Expr | pl.Series] = []
     for name, parameter in params.parameters.items():
+        if first_day is not None and first_day < parameter.values[0].since:
+            raise ValueError(f"parameter {name} is not in force before {parameter.values[0].since}")
         values = [_param_value(v.value, parameter.unit) for v in parameter.values]
         if len(values) == 1:
-            first = parameter.values[0].since
-            if frame.height and frame["end_date"].min() < first:
-                raise ValueError(f"parameter {name} is not in force before {first}")
             columns.append(pl.lit(values[0], dtype=pl.Int64).alias(f"p_{name}"))
             continue
         if days is None:
-            days = frame["end_date"].cast(pl.Date).to_numpy().astype("datetime64[D]").astype(np.int64)
+            days = end_dates.cast(pl.Date).to_numpy().astype("datetime64[D]").astype(np.int64)
         breaks = np.array([(v.since - _EPOCH).days for v in parameter.values])
         idx = np.searchsorted(breaks, days, side="right") - 1
-        if (idx < 0).any():
-            raise ValueError(f"parameter {name} has no value in force for some claims")
         columns.append(pl.Series(f"p_{name}", np.array(values, dtype=np.int64)[idx]))
-    return frame.with_columns(columns)
+    return columns
 
 
-def _status_bits(frame: pl.DataFrame, statuses: pl.DataFrame) -> pl.DataFrame:
+def _status_bits(claims: pl.LazyFrame, statuses: pl.LazyFrame) -> pl.LazyFrame:
     """Per claim, the statuses the person holds on the decision date (the class end date), as bits."""
-    kinds = pl.DataFrame({"kind": list(STATUS_BIT), "bit": list(STATUS_BIT.values())})
+    kinds = pl.LazyFrame({"kind": list(STATUS_BIT), "bit": list(STATUS_BIT.values())})
     return (
-        frame.lazy()
-        .select("claim_id", "person_id", "end_date")
-        .join(statuses.lazy().with_columns(pl.col("kind").cast(pl.String)), on="person_id")
+        claims.select("claim_id", "person_id", "end_date")
+        .join(statuses.with_columns(pl.col("kind").cast(pl.String)), on="person_id")
         .filter(
             (pl.col("valid_from") <= pl.col("end_date"))
             & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= pl.col("end_date")))
         )
-        .join(kinds.lazy(), on="kind")
+        .join(kinds, on="kind")
         .group_by("claim_id")
         .agg(status_bits=pl.col("bit").bitwise_or())
-        .collect()
     )
 
 
-def _occupation_codes(frame: pl.DataFrame, history: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """Occupations as small integers shared by the batch and the history (codes may be strings)."""
-    occ, hist = frame["occupation"], history["occupation"]
-    if occ.dtype.is_integer() and hist.dtype.is_integer():
-        return occ.cast(pl.Int64), hist.cast(pl.Int64)
-    categories = pl.concat([occ.cast(pl.String), hist.cast(pl.String)]).unique().drop_nulls()
-    enum = pl.Enum(categories.sort())
-    return (
-        occ.cast(pl.String).cast(enum).to_physical().cast(pl.Int64),
-        hist.cast(pl.String).cast(enum).to_physical().cast(pl.Int64),
-    )
+def _occupation_categories(claims: pl.DataFrame, history: pl.DataFrame) -> pl.Enum | None:
+    """Occupations become small integers shared by the batch and the history; None when they are
+    integers already. (The codes may be strings such as "6-31-01-03".)"""
+    if claims.schema["occupation"].is_integer() and history.schema["occupation"].is_integer():
+        return None
+    values = pl.concat([claims["occupation"].cast(pl.String), history["occupation"].cast(pl.String)])
+    return pl.Enum(values.unique().drop_nulls().sort())
+
+
+def _occupation_code(occupations: pl.Enum | None) -> pl.Expr:
+    occ = pl.col("occupation")
+    if occupations is None:
+        return occ.cast(pl.Int64)
+    return occ.cast(pl.String).cast(occupations).to_physical().cast(pl.Int64)
 
 
 def _key(person: pl.Expr, occupation: pl.Expr, level: pl.Expr) -> pl.Expr:
@@ -135,19 +138,20 @@ def _key(person: pl.Expr, occupation: pl.Expr, level: pl.Expr) -> pl.Expr:
     return (person.cast(pl.Int64) * 1_048_576 + occupation) * 8 + level.cast(pl.Int64)
 
 
-def _with_history(frame: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+def _with_history(facts: pl.LazyFrame, history: pl.DataFrame, occupations: pl.Enum | None) -> pl.LazyFrame:
     """Grants before this batch: how many in the claim's year, and whether occupation+level repeats."""
-    occ, hist_occ = _occupation_codes(frame, history)
-    frame = frame.with_columns(occ_code=occ)
     hist = history.select(
         year_key=pl.col("person_id").cast(pl.Int64) * 10_000 + pl.col("end_date").dt.year(),
-        key=_key(pl.col("person_id"), hist_occ, pl.col("level").fill_null(0)),
+        key=_key(pl.col("person_id"), _occupation_code(occupations), pl.col("level").fill_null(0)),
     )
-    in_year = hist.group_by("year_key").agg(hist_in_year=pl.len())
+    in_year = hist.lazy().group_by("year_key").agg(hist_in_year=pl.len())
     return (
-        frame.with_columns(
+        facts.with_columns(
+            occ_code=_occupation_code(occupations),
             year_key=pl.col("person_id").cast(pl.Int64) * 10_000 + pl.col("year"),
-            hist_repeat=_key(pl.col("person_id"), pl.col("occ_code"), pl.col("level_key")).is_in(hist["key"].implode()),
+        )
+        .with_columns(
+            hist_repeat=_key(pl.col("person_id"), pl.col("occ_code"), pl.col("level_key")).is_in(hist["key"].implode())
         )
         .join(in_year, on="year_key", how="left")
         .with_columns(pl.col("hist_in_year").fill_null(0).cast(pl.Int64))
@@ -178,6 +182,8 @@ def _before_in_run(values: np.ndarray, run_first: np.ndarray) -> np.ndarray:
 
 def _quota_facts(frame: pl.DataFrame) -> pl.DataFrame:
     """`subsidies_in_year` and `already_subsidized` for each claim, with the batch taken in order."""
+    if frame.height <= 1:  # one claim (the online path): nothing in the batch comes before it
+        return frame.with_columns(subsidies_in_year=pl.col("hist_in_year"), already_subsidized=pl.col("hist_repeat"))
     q = frame.select("person_id", "occ_code", "level_key", "year", "end_date", "claim_id")
     by_time = q.select(pl.arg_sort_by("person_id", "end_date", "claim_id")).to_series().to_numpy()
     by_key = (
@@ -258,7 +264,7 @@ def _sequential_quota(frame: pl.DataFrame, granted: np.ndarray, persons: np.ndar
             used[year_key] = used.get(year_key, 0) + 1
 
 
-def _outcomes(frame: pl.DataFrame) -> pl.DataFrame:
+def _outcomes(frame: pl.LazyFrame) -> pl.LazyFrame:
     checks = [pl.col(check_column(r)) for r in RULES]
     eligible = pl.all_horizontal(c.fill_null(True) for c in checks)
     work = pl.col("funding_mode") == "work_based"
