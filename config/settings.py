@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +79,9 @@ INSTALLED_APPS = [
     "skillfund.programme",
     "skillfund.training",
     "skillfund.claims",
+    "skillfund.notices",
+    "skillfund.funds",
+    "skillfund.materials",
     "skillfund.demo",
 ]
 
@@ -153,6 +159,38 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
+
+
+def storages_from(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Where uploaded materials live: the filesystem under MEDIA_ROOT by default, or an
+    S3-compatible bucket (AWS S3, MinIO, …) with SKILLFUND_STORAGE=s3. Nothing is served from
+    MEDIA_URL: materials leave only through the scoped, audited download view."""
+    kind = environ.get("SKILLFUND_STORAGE", "filesystem")
+    static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    if kind == "filesystem":
+        return {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": static}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"SKILLFUND_STORAGE must be 'filesystem' or 's3', not {kind!r}")
+    if not environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("SKILLFUND_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    options = {
+        "bucket_name": environ["AWS_STORAGE_BUCKET_NAME"],
+        "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,  # MinIO and other S3-compatible services
+        "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+        # Two uploads of the same bytes get two objects: deleting one (a refused insert) never
+        # removes the other's file. Objects stay private; downloads go through the view.
+        "file_overwrite": False,
+        "default_acl": "private",
+        "querystring_auth": True,
+    }
+    return {"default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, "staticfiles": static}
+
+
+STORAGES = storages_from(os.environ)
+# Uploaded proofs (materials): the largest file accepted, in bytes (10 MiB by default).
+SKILLFUND_MATERIAL_MAX_BYTES = int(env("SKILLFUND_MATERIAL_MAX_BYTES", str(10 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

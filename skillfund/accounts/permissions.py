@@ -44,8 +44,16 @@ TRAINING = (
 # Claims, decisions and grants are written only by the actions in claims/actions.py (batch
 # evaluation, granting); the back office reads them.
 CLAIMS = ("claims.claim", "claims.decision", "claims.grant", "claims.quotatally")
+# The special account (§4.2) is written only by `funds/actions.py`: "add" on transactions lets a
+# role book through those actions (finance, §4.1); budgets are reported by each department.
+FUNDS = ("funds.fundsource", "funds.account", "funds.transaction", "funds.posting", "funds.departmentbudget")
+# Public notices are written only by notices/actions.py (publish, objection); the back office reads.
+NOTICES = ("notices.notice", "notices.noticeentry", "notices.objection")
 SECURITY = ("otp_totp.totpdevice", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog")
-DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE, *TRAINING, *CLAIMS)
+# Uploaded proofs: added only by `materials.actions.material_upload`, never edited; "change" means
+# withdrawing one with a reason (`material_withdraw`). Who sees one follows the record it proves.
+MATERIALS = ("materials.material",)
+DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE, *TRAINING, *CLAIMS, *MATERIALS)
 
 
 def _all(models: tuple[str, ...], verbs: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -79,6 +87,9 @@ _REGISTRY_WRITER = {
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HR_STAFF: {
         **_all(CLAIMS, VIEW),
+        **_all(NOTICES, VIEW),
+        **_all(FUNDS, VIEW),
+        **_all(MATERIALS, WRITE),
         **_REGISTRY_WRITER,
         "organizations.organization": WRITE,
         **_all(REFERENCE, WRITE),
@@ -90,6 +101,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.DEPARTMENT_STAFF: {
         **_all(CLAIMS, VIEW),
+        **_all(NOTICES, VIEW),
+        **_all(MATERIALS, WRITE),
         **_REGISTRY_WRITER,
         "organizations.organization": VIEW,
         **_all(REFERENCE, VIEW),
@@ -98,9 +111,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "training.assessment": ADD,
         "training.employment": NONE,
         "training.worktrainingmonth": NONE,
+        "funds.departmentbudget": WRITE,
     },
     Role.INSTITUTION_OPERATOR: {
         **_all(CLAIMS, VIEW),
+        **_all(MATERIALS, WRITE),
         **_REGISTRY_WRITER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
@@ -111,6 +126,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.ENTERPRISE_OPERATOR: {
         **_all(CLAIMS, VIEW),
+        **_all(MATERIALS, WRITE),
         **_REGISTRY_WRITER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
@@ -122,15 +138,21 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.FINANCE_OFFICER: {
         **_all(DOMAIN, VIEW),
+        **_all(FUNDS, VIEW),
+        "funds.transaction": ADD,
+        "funds.departmentbudget": WRITE,
     },
     Role.AUDITOR: {
         **_all(DOMAIN, VIEW),
+        **_all(NOTICES, VIEW),
+        **_all(FUNDS, VIEW),
         "core.auditrecord": VIEW,
         "accounts.user": VIEW,
         **_all(SECURITY, VIEW),
     },
     Role.SYSADMIN: {
         **_all(CLAIMS, VIEW),
+        **_all(MATERIALS, VIEW),
         **_REGISTRY_WRITER,
         "organizations.organization": WRITE,
         **_all(REFERENCE, WRITE),

@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 
 from skillfund.accounts.models import Role, User
 from skillfund.catalog.models import CatalogItem, Occupation
 from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
 from skillfund.core.models import AuditRecord
+from skillfund.funds.models import Account, DepartmentBudget, FundSource, Posting, Transaction
+from skillfund.materials.models import Material
+from skillfund.notices.models import Notice, NoticeEntry, Objection
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
 from skillfund.regions.models import Region
@@ -266,6 +270,68 @@ def quota_tallies_visible_to(user: Any) -> QuerySet[QuotaTally]:
     return QuotaTally.objects.all() if role_of(user) in CITY_WIDE else QuotaTally.objects.none()
 
 
+# ---- the special account (§4.2) ----------------------------------------------------------------
+
+# Finance keeps the special account; HR and the auditor read it (§4.1, §4.3.a).
+FUNDS_READERS = frozenset({Role.FINANCE_OFFICER, Role.HR_STAFF, Role.AUDITOR})
+
+
+def _funds(model: type[Model]) -> Callable[[Any], QuerySet]:
+    def visible_to(user: Any) -> QuerySet:
+        return model.objects.all() if role_of(user) in FUNDS_READERS else model.objects.none()
+
+    visible_to.__name__ = f"{model._meta.model_name}_visible_to"
+    visible_to.__doc__ = f"Finance, HR and the auditor read {model._meta.verbose_name_plural}; nobody else."
+    return visible_to
+
+
+fund_sources_visible_to = _funds(FundSource)
+ledger_accounts_visible_to = _funds(Account)
+ledger_transactions_visible_to = _funds(Transaction)
+postings_visible_to = _funds(Posting)
+
+
+def department_budgets_visible_to(user: Any) -> QuerySet[DepartmentBudget]:
+    """A department reads its own budget reports (§4.2.b); finance, HR and the auditor all."""
+    role, org_id = _scoped_org(user)
+    if role in FUNDS_READERS:
+        return DepartmentBudget.objects.all()
+    if role == DEPARTMENT:
+        return DepartmentBudget.objects.filter(department_id=org_id)
+    return DepartmentBudget.objects.none()
+
+
+# ---- public notices (公示, §4.3.d) ------------------------------------------------------------
+
+# The notice itself is public; in the back office HR and the auditor read every notice, a department
+# those it published jointly. Objections (with the objector's contact) only for its own applications.
+NOTICE_READERS = frozenset({Role.HR_STAFF, Role.AUDITOR})
+
+
+def notices_visible_to(user: Any) -> QuerySet[Notice]:
+    role, org_id = _scoped_org(user)
+    if role in NOTICE_READERS:
+        return Notice.objects.all()
+    if role == DEPARTMENT:
+        return Notice.objects.filter(
+            pk__in=Notice.departments.through.objects.filter(organization_id=org_id).values("notice_id")
+        )
+    return Notice.objects.none()
+
+
+def notice_entries_visible_to(user: Any) -> QuerySet[NoticeEntry]:
+    return NoticeEntry.objects.filter(notice__in=notices_visible_to(user))
+
+
+def objections_visible_to(user: Any) -> QuerySet[Objection]:
+    role, org_id = _scoped_org(user)
+    if role in NOTICE_READERS:
+        return Objection.objects.all()
+    if role == DEPARTMENT:
+        return Objection.objects.filter(application__department_id=org_id)
+    return Objection.objects.none()
+
+
 # ---- audit log and accounts -----------------------------------------------------------------
 
 
@@ -296,6 +362,22 @@ def _security_records(model: type[Model], *, own_field: str | None) -> Callable[
         return model.objects.none()
 
     return visible_to
+
+
+# ---- materials (uploaded proofs) ---------------------------------------------------------------
+
+
+def materials_visible_to(user: Any) -> QuerySet[Material]:
+    """A proof is seen by whoever sees the record it proves: one clause per kind of record that
+    carries materials, each reading that record's own selector."""
+    if role_of(user) is None:
+        return Material.objects.none()
+    linked = Q()
+    for type_id in Material.objects.order_by().values_list("linked_type", flat=True).distinct():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is not None and model is not Material:
+            linked |= Q(linked_type_id=type_id, linked_id__in=visible(model, user).values("pk"))
+    return Material.objects.filter(linked) if linked else Material.objects.none()
 
 
 def _third_party_selectors() -> dict[str, Callable[[Any], QuerySet]]:
@@ -338,6 +420,15 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "claims.decision": decisions_visible_to,
     "claims.grant": grants_visible_to,
     "claims.quotatally": quota_tallies_visible_to,
+    "notices.notice": notices_visible_to,
+    "notices.noticeentry": notice_entries_visible_to,
+    "notices.objection": objections_visible_to,
+    "materials.material": materials_visible_to,
+    "funds.fundsource": fund_sources_visible_to,
+    "funds.account": ledger_accounts_visible_to,
+    "funds.transaction": ledger_transactions_visible_to,
+    "funds.posting": postings_visible_to,
+    "funds.departmentbudget": department_budgets_visible_to,
     "core.auditrecord": audit_records_visible_to,
     "accounts.user": users_visible_to,
     **_third_party_selectors(),

@@ -6,8 +6,8 @@ call as the online path (`claims.actions.claim_decide`), so the same facts give 
 Deciding them together applies §3.3.b across the file: one person's claims are taken in order of
 end date, so two claims for the same occupation and level get one subsidy.
 
-The file is read and every row checked before anything is written (like the roster import, whose
-file readers this module reuses): any bad value raises `InvalidInput` naming row, column, value and
+The file is read and every row checked before anything is written (like the roster import; both
+read files with `core.tabular`): any bad value raises `InvalidInput` naming row, column, value and
 reason in Chinese and English, and neither the database nor the output file is touched. Otherwise
 one transaction creates the claims, stores the decisions, marks the claims decided and leaves one
 audit record; the output file is written inside it and moved into place only once it commits.
@@ -32,13 +32,13 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from skillfund.catalog.loading import parse_standard
 from skillfund.catalog.models import CatalogItem, CertificateKind
 from skillfund.claims.actions import subject_of
 from skillfund.claims.decisions import decide_where, store_decisions
 from skillfund.claims.models import Claim, Decision
-from skillfund.core import audit
+from skillfund.core import audit, tabular
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
+from skillfund.core.tabular import Column
 from skillfund.organizations.models import Organization
 from skillfund.policy.engine import check_column, rules_version
 from skillfund.policy.explain import explain, yuan
@@ -46,22 +46,6 @@ from skillfund.policy.parameters import ParameterSet, default_parameters
 from skillfund.policy.rules import RULES
 from skillfund.regions.codes import is_valid_region_code
 from skillfund.registry import idnumbers
-from skillfund.registry.importing import (
-    CHUNK,
-    Column,
-    ProgressFactory,
-    _Bad,
-    _code,
-    _date,
-    _FileError,
-    _filled,
-    _header_key,
-    _id_number,
-    _read_bytes,
-    _region,
-    _sheet_rows,
-    _text,
-)
 from skillfund.registry.models import Person
 from skillfund.training.models import ClassPlan, Employment, Enrolment
 
@@ -197,7 +181,7 @@ CLAIM_COLUMNS: tuple[Column, ...] = (
     ),
 )
 _LABELS = {c.key: c.zh for c in CLAIM_COLUMNS}
-_HEADERS = {_header_key(h): c.key for c in CLAIM_COLUMNS for h in (c.zh, c.en, c.key, *c.aliases)}
+_HEADERS = tabular.Headers(CLAIM_COLUMNS)
 # With a class code these come from the plan; a value in the file must then agree with it.
 PLAN_COLUMNS = ("item", "year", "training_region", "start_date", "end_date", "fee", "kind")
 
@@ -278,164 +262,73 @@ class ClaimFile:
 
 def _records(data: bytes, name: str, claims: ClaimFile) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, str]]:
     """The data rows as (row number, {column key: raw value}), and the header each key was read from."""
-    suffix = Path(name).suffix.lower()
-    if suffix in (".jsonl", ".ndjson") or (suffix == "" and data.lstrip()[:1] == b"{"):
-        return _jsonl_records(data, claims), {c.key: c.en for c in CLAIM_COLUMNS}
-    if suffix not in INPUT_FORMATS:
-        raise _FileError("只能读取.csv、.xlsx或.jsonl文件", "only .csv, .xlsx and .jsonl files can be read")
-    table = _sheet_rows(data, name)
-    while table and not _filled(table[-1]):
-        table.pop()
-    header_at = next(
-        (i for i, row in enumerate(table[:10]) if sum(1 for c in row if _HEADERS.get(_header_key(_text(c)))) >= 2),
-        None,
-    )
-    if header_at is None:
-        expected = "、".join(c.zh for c in CLAIM_COLUMNS if c.required)
-        raise _FileError(
-            f"找不到表头：第1行应为列名（{expected}…）", f"no header row: row 1 should name the columns ({expected}…)"
-        )
-    index: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    for i, cell in enumerate(table[header_at]):
-        text = _text(cell)
-        key = _HEADERS.get(_header_key(text)) if text else None
-        if text and key is None:
-            claims.warnings.append(
-                FieldProblem(text, "", "无法识别的列，已忽略", "unknown column, ignored", header_at + 1, warning=True)
-            )
-        elif key in index:
-            raise _FileError(f"列“{text}”与“{labels[key]}”重复", f"column {text!r} repeats {labels[key]!r}")
-        elif key:
-            index[key], labels[key] = i, text
-    missing = [c for c in CLAIM_COLUMNS if c.required and c.key not in index]
+    if tabular.is_jsonl(data, name):
+        records = tabular.jsonl_records(data, _HEADERS, problems=claims.problems, warnings=claims.warnings)
+        return records, {c.key: c.en for c in CLAIM_COLUMNS}
+    if Path(name).suffix.lower() not in INPUT_FORMATS:
+        raise tabular.FileError("只能读取.csv、.xlsx或.jsonl文件", "only .csv, .xlsx and .jsonl files can be read")
+    # The roster's sheet name is kept from when this module reused the roster reader.
+    table = tabular.sheet_rows(data, name, sheet="人员名册")
+    header = tabular.read_header(table, _HEADERS, warnings=claims.warnings)
+    if header.repeats:
+        repeated, label = header.repeats[0]
+        raise tabular.FileError(f"列“{repeated}”与“{label}”重复", f"column {repeated!r} repeats {label!r}")
+    missing = header.missing(c for c in CLAIM_COLUMNS if c.required)
     if missing:
-        raise _FileError(
-            "缺少必填列：" + "、".join(c.zh for c in missing),
-            "missing required columns: " + ", ".join(f"{c.zh} ({c.en})" for c in missing),
-        )
-    records = [
-        (n, {k: row[i] if i < len(row) else None for k, i in index.items()})
-        for n, row in enumerate(table[header_at + 1 :], start=header_at + 2)
-        if _filled(row)
-    ]
-    return records, labels
-
-
-def _jsonl_records(data: bytes, claims: ClaimFile) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _FileError("JSONL文件应为UTF-8编码", "a JSONL file must be UTF-8") from None
-    records = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            obj, reason = None, f"{exc.msg} (column {exc.colno})"
-        else:
-            reason = "not an object"
-        if not isinstance(obj, dict):
-            claims.problems.append(
-                FieldProblem("文件 / file", line[:60], "不是有效的JSON对象", f"not a JSON object: {reason}", n)
-            )
-            continue
-        record = {}
-        for key, value in obj.items():
-            column = _HEADERS.get(_header_key(str(key)))
-            if column is None:
-                claims.warnings.append(
-                    FieldProblem(str(key), "", "无法识别的键，已忽略", "unknown key, ignored", n, True)
-                )
-            else:
-                record[column] = value
-        records.append((n, record))
-    return records
-
-
-def _reference(value: Any) -> str:
-    text = _text(value)
-    if len(text) > 60:
-        raise _Bad("申请编号不能超过60个字", "a claim reference has at most 60 characters")
-    return text
+        raise tabular.missing_columns(missing)
+    return header.records(table), header.labels
 
 
 def _year(value: Any) -> int:
-    text = _code(value)
+    text = tabular.code(value)
     if not (text.isdigit() and len(text) == 4):
-        raise _Bad("目录年度应为4位数字", "a catalog year has 4 digits")
+        raise tabular.BadValue("目录年度应为4位数字", "a catalog year has 4 digits")
     return int(text)
 
 
 def _certificate(value: Any) -> str:
-    text = _code(value)
+    text = tabular.code(value)
     if text.lower() in _NO_CERTIFICATE:
         return ""
     found = _CERTIFICATES.get(text, _CERTIFICATES.get(text.lower()))
     if found is None:
-        raise _Bad(
+        raise tabular.BadValue(
             "证书类型应为：" + "、".join(names[0] for names in CERTIFICATE_NAMES.values()),
             "unknown certificate; one of: " + ", ".join(CERTIFICATE_NAMES),
         )
     return found
 
 
-def _certificate_number(value: Any) -> str:
-    text = _text(value)
-    if len(text) > 60:
-        raise _Bad("证书编号不能超过60个字", "a certificate number has at most 60 characters")
-    return text
-
-
-def _fee(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise _Bad("不是金额", "not an amount")
-    try:
-        return parse_standard(value)
-    except ValueError as exc:
-        zh, _, en = str(exc).partition(" / ")
-        raise _Bad(zh, en or zh) from None
-
-
-def _kind(value: Any) -> str:
-    text = _text(value)
-    found = _KINDS.get(text, _KINDS.get(text.lower()))
-    if found is None:
-        raise _Bad(
-            "补贴类型应为个人申领、项目制、企业自主培训或以工代训",
-            "kind is individual, project, enterprise or work_based",
-        )
-    return found
-
-
 def _months(value: Any) -> int:
-    text = _code(value)
+    text = tabular.code(value)
     if not text.isdigit() or not 1 <= int(text) <= 120:
-        raise _Bad("月数应为正整数", "months is a positive whole number")
+        raise tabular.BadValue("月数应为正整数", "months is a positive whole number")
     return int(text)
 
 
 def _credit_code(value: Any) -> str:
-    return _code(value).upper()
+    return tabular.code(value).upper()
 
 
 _PARSERS = {
-    "reference": _reference,
-    "class_code": _code,
-    "item": _code,
+    "reference": tabular.text_at_most(60, "申请编号", "a claim reference"),
+    "class_code": tabular.code,
+    "item": tabular.code,
     "year": _year,
-    "training_region": _region,
-    "start_date": _date,
-    "end_date": _date,
+    "training_region": tabular.region,
+    "start_date": tabular.date_value,
+    "end_date": tabular.date_value,
     "certificate": _certificate,
-    "certificate_number": _certificate_number,
-    "fee": _fee,
-    "kind": _kind,
+    "certificate_number": tabular.text_at_most(60, "证书编号", "a certificate number"),
+    "fee": tabular.amount,
+    "kind": tabular.choice(
+        _KINDS,
+        "补贴类型应为个人申领、项目制、企业自主培训或以工代训",
+        "kind is individual, project, enterprise or work_based",
+    ),
     "months": _months,
     "employer": _credit_code,
-    "department": _code,
+    "department": tabular.code,
 }
 
 
@@ -445,18 +338,18 @@ def read_claims(
     file_name: str = "",
     today: date | None = None,
     params: ParameterSet | None = None,
-    progress: ProgressFactory | None = None,
+    progress: tabular.ProgressFactory | None = None,
 ) -> ClaimFile:
     """Read and check a whole claims file (.csv, .xlsx or .jsonl) without writing anything.
 
     `file` is a path, bytes, or a binary file object.
     """
-    data, found_name = _read_bytes(file)
+    data, found_name = tabular.read_bytes(file)
     claims = ClaimFile(file_name=(file_name or found_name or "claims")[:200], sha256=hashlib.sha256(data).hexdigest())
     try:
         records, labels = _records(data, claims.file_name, claims)
-    except _FileError as exc:
-        claims.problems.append(FieldProblem("文件 / file", claims.file_name, exc.zh, exc.en))
+    except tabular.FileError as exc:
+        claims.problems.append(exc.problem(claims.file_name))
         return claims
     if not records and not claims.problems:
         claims.problems.append(
@@ -470,28 +363,27 @@ def read_claims(
     return claims
 
 
-class _Checker:
+class _Checker(tabular.RowChecker):
     """Checks every row of one file against the registry, the catalog and the class plans."""
 
     def __init__(self, claims: ClaimFile, labels: dict[str, str], today: date, params: ParameterSet) -> None:
-        self.claims, self.labels, self.today = claims, labels, today
+        super().__init__(claims.problems, labels)
+        self.claims, self.today = claims, today
+        self.parsers = {**_PARSERS, "id_number": lambda value: tabular.id_number(value, today).number}
         # The engine needs every parameter in force on a claim's end date.
         self.policy_start = max(p.values[0].since for p in params.parameters.values())
-        self.lookup_size = min(CHUNK, (connection.features.max_query_params or CHUNK) - 10)
+        self.lookup_size = min(tabular.CHUNK, (connection.features.max_query_params or tabular.CHUNK) - 10)
         self.first_row: dict[str, int] = {}  # claim reference -> the row that first names it
 
-    def problem(self, key: str, value: Any, zh: str, en: str, row: int) -> None:
-        self.claims.problems.append(FieldProblem(self.labels[key], _text(value), zh, en, row))
-
-    def run(self, records: list[tuple[int, dict[str, Any]]], progress: ProgressFactory | None) -> None:
+    def run(self, records: list[tuple[int, dict[str, Any]]], progress: tabular.ProgressFactory | None) -> None:
         advance = progress("读取校验 reading", len(records)) if progress else (lambda n: None)
         parsed: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
-        for start in range(0, len(records), CHUNK):
-            for n, raw in records[start : start + CHUNK]:
-                values = self.parse(n, raw)
+        for start in range(0, len(records), tabular.CHUNK):
+            for n, raw in records[start : start + tabular.CHUNK]:
+                values = self.check(n, raw)
                 if values is not None:
                     parsed.append((n, raw, values))
-            advance(min(CHUNK, len(records) - start))
+            advance(min(tabular.CHUNK, len(records) - start))
         look = self.look_up(parsed)
         for n, raw, values in parsed:
             claim = self.resolve(n, raw, values, look)
@@ -499,19 +391,11 @@ class _Checker:
                 self.claims.rows.append(claim)
         self.claims.problems.sort(key=lambda p: p.row or 0)  # by row, as a person reads the file
 
-    def parse(self, n: int, raw: dict[str, Any]) -> dict[str, Any] | None:
-        values: dict[str, Any] = {}
-        ok = True
-        for key, value in raw.items():
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            try:
-                values[key] = _id_number(value, self.today).number if key == "id_number" else _PARSERS[key](value)
-            except _Bad as exc:
-                ok = False
-                self.problem(key, value, exc.zh, exc.en, n)
+    def check(self, n: int, raw: dict[str, Any]) -> dict[str, Any] | None:
+        values, refused = self.parse(n, raw, self.parsers)
+        ok = not refused
         for key in ("reference", "id_number"):
-            if key not in values and not any(p.row == n and p.column == self.labels[key] for p in self.claims.problems):
+            if key not in values and key not in refused:
                 ok = False
                 self.problem(key, "", "必填", "required", n)
         ref = values.get("reference")
@@ -625,8 +509,8 @@ class _Checker:
                     self.problem(
                         key,
                         raw[key],
-                        f"与开班计划{plan.code}不一致（{_text(from_plan[key])}）",
-                        f"differs from class plan {plan.code} ({_text(from_plan[key])})",
+                        f"与开班计划{plan.code}不一致（{tabular.text(from_plan[key])}）",
+                        f"differs from class plan {plan.code} ({tabular.text(from_plan[key])})",
                         n,
                     )
                 v[key] = from_plan[key]
@@ -762,7 +646,7 @@ def claims_evaluate(
     headers: str = "en",
     file_name: str = "",
     today: date | None = None,
-    progress: ProgressFactory | None = None,
+    progress: tabular.ProgressFactory | None = None,
 ) -> Evaluation:
     """Decide a file of claims: all of it, or — if any row is bad — nothing (raises `InvalidInput`).
 
@@ -818,7 +702,7 @@ def _write(
     part: Path | None,
     fmt: str,
     headers: str,
-    progress: ProgressFactory | None,
+    progress: tabular.ProgressFactory | None,
 ) -> Evaluation:
     now = timezone.now()
     run_id = f"eval-{timezone.localtime(now):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -828,11 +712,11 @@ def _write(
         for c in claims.rows
         if c.existing is None
     ]
-    for start in range(0, len(new), CHUNK):
-        Claim.objects.bulk_create(new[start : start + CHUNK])
+    for start in range(0, len(new), tabular.CHUNK):
+        Claim.objects.bulk_create(new[start : start + tabular.CHUNK])
     reused = [c.existing for c in claims.rows if c.existing is not None]
-    for start in range(0, len(reused), CHUNK):
-        Claim.objects.filter(pk__in=reused[start : start + CHUNK]).update(batch=run_id, updated_at=now)
+    for start in range(0, len(reused), tabular.CHUNK):
+        Claim.objects.filter(pk__in=reused[start : start + tabular.CHUNK]).update(batch=run_id, updated_at=now)
 
     advance = progress("判定 deciding", len(claims.rows)) if progress else None
     decided = decide_where("SELECT id FROM claims_claim WHERE batch = %s", [run_id], params)
@@ -912,7 +796,7 @@ def write_output(
     *,
     fmt: str | None = None,
     headers: str = "en",
-    progress: ProgressFactory | None = None,
+    progress: tabular.ProgressFactory | None = None,
 ) -> None:
     """Write output rows as .csv (UTF-8 with BOM, for Excel), .jsonl or .xlsx (by `fmt` or the suffix).
 

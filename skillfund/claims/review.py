@@ -122,12 +122,33 @@ def _ensure_allowed(application: Application, step_name: str, actor: Any, reason
         raise _refuse("reason_required", f"{step.zh}须说明理由", f"say why ({step.en})")
 
 
+def _ensure_notice_closed(application: Application) -> None:
+    """Approval waits until the application's public notice has closed (§4.3.d).
+
+    The notice lives in skillfund.notices, which imports this module (its action takes the
+    "publish" and "object" steps): importing it at the top would be an import cycle, so the
+    selector is imported when an approval needs it. A lazy import rather than a registered hook,
+    so the check cannot silently go missing.
+    """
+    from skillfund.notices.selectors import open_notice_of
+
+    notice = open_notice_of(application.pk)
+    if notice is not None:
+        raise _refuse(
+            "notice_open",
+            f"公示期至{notice.closes_on:%Y年%m月%d日}结束，公示期满后才能批准",
+            f"the public notice {notice.reference} runs until {notice.closes_on}; approve after it closes",
+        )
+
+
 @transaction.atomic
 def application_step(*, application: Application, step: str, actor: Any, reason: str = "") -> Application:
     """Take one step of the review chain, if the table allows it for this actor."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     _ensure_allowed(application, step, actor, reason)
     target = STEPS[step].target
+    if step == "approve" and application.path == Path.FULL:
+        _ensure_notice_closed(application)
     if step == "approve":
         # The quota (§3.3.b) is consumed here, re-decided under the persons' locks.
         claims_grant(claims=list(application.claims.all()), actor=actor)

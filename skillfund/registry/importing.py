@@ -12,26 +12,22 @@ An empty optional cell means "not stated": it never clears what the registry alr
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from skillfund.core import audit
+from skillfund.core import audit, tabular
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
+from skillfund.core.tabular import Column
 from skillfund.organizations.credit_codes import credit_code_problem
 from skillfund.organizations.models import Organization
-from skillfund.regions.codes import PROVINCE_PREFIXES
 from skillfund.regions.models import Region
 from skillfund.registry import idnumbers
 from skillfund.registry.actions import PERSON_FIELDS, PersonData, new_person
@@ -61,21 +57,8 @@ _KINDS: dict[str, str] = {
 }
 RURAL_VALUES = {"农业": True, "农业户口": True, "农村": True, "农村户口": True, "rural": True, "agricultural": True}
 RURAL_VALUES |= {"非农业": False, "非农业户口": False, "城镇": False, "城镇户口": False, "urban": False}
-YES_NO = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "true": True, "false": False}
-YES_NO |= {"1": True, "0": False}
 EXAMPLE_PREFIX = "示例"  # the template's example row starts with this; importing it is refused
-CHUNK = 2000  # rows per bulk INSERT / UPDATE and per look-up query
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    zh: str  # the header the template writes
-    en: str  # the English header, also accepted
-    required: bool
-    help_zh: str
-    help_en: str
-    aliases: tuple[str, ...] = ()
+ROSTER_SHEET = "人员名册"  # the template's sheet; a workbook without it is read from its first sheet
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -184,225 +167,60 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
 STATUS_COLUMNS = ("kind", "valid_from", "valid_to", "source_credit_code", "source_unit_code", "source_document")
-
-
-def _header_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s*_\-:]", "", text).lower()
-
-
-_HEADERS: dict[str, str] = {}
-for _c in COLUMNS:
-    for _h in (_c.zh, _c.en, _c.key, *_c.aliases):
-        _HEADERS[_header_key(_h)] = _c.key
-
-
-def header_column(text: str) -> str | None:
-    """The column key a header names, ignoring spaces, '*' and a trailing note such as （必填）."""
-    key = _header_key(text)
-    return _HEADERS.get(key) or _HEADERS.get(re.sub(r"\(.*?\)", "", key))
-
-
-# --- reading the file -----------------------------------------------------------------------------
-
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
-
-
-class _FileError(Exception):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-
-def _read_bytes(file: Any) -> tuple[bytes, str]:
-    if isinstance(file, bytes | bytearray):
-        return bytes(file), ""
-    if isinstance(file, str | Path):
-        path = Path(file)
-        return path.read_bytes(), path.name
-    data = file.read()
-    return (data.encode() if isinstance(data, str) else bytes(data)), Path(getattr(file, "name", "") or "").name
-
-
-def _sheet_rows(data: bytes, name: str) -> list[list[Any]]:
-    """All rows of the file as lists of cells (spreadsheet row n is index n-1)."""
-    suffix = Path(name).suffix.lower()
-    if not data.strip():
-        raise _FileError("文件为空", "the file is empty")
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _excel_rows(data)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        raise _FileError(
-            f"文件扩展名为{suffix}，但内容不是Excel工作簿", f"the file is named {suffix} but is not an Excel workbook"
-        )
-    if suffix not in ("", ".csv", ".txt"):
-        raise _FileError("只能导入.xlsx或.csv文件", "only .xlsx and .csv files can be imported")
-    if b"\x00" in data[:8192]:
-        raise _FileError("文件不是Excel工作簿，也不是CSV文本", "the file is neither an Excel workbook nor CSV text")
-    return _csv_rows(data)
-
-
-def _excel_rows(data: bytes) -> list[list[Any]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        sheet = workbook.get_sheet_by_name("人员名册") if "人员名册" in names else workbook.get_sheet_by_index(0)
-        return sheet.to_python(skip_empty_area=False)
-    except (CalamineError, ValueError, OSError) as exc:
-        raise _FileError(
-            "无法读取Excel工作簿（文件损坏、加密或不是Excel文件）",
-            f"cannot read the Excel workbook (damaged, encrypted or not Excel): {exc}",
-        ) from None
-
-
-def _csv_rows(data: bytes) -> list[list[Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise _FileError("无法识别CSV文件的编码（应为UTF-8或GB18030）", "CSV must be UTF-8 or GB18030") from None
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+HEADERS = tabular.Headers(COLUMNS, ignore_notes=True)  # a header such as 姓名（必填） names 姓名
 
 
 # --- validating -----------------------------------------------------------------------------------
 
 
-class _Bad(Exception):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _code(value: Any) -> str:
-    """A code-like cell: full-width characters folded, spaces removed."""
-    text = _text(value)
-    if text.isascii():
-        return text.replace(" ", "")
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
-
-
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_DATE8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _PHONE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$|^(0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
-_NUMBERISH = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
-
-
-def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _code(value)
-    match = _DATE.match(text) or _DATE8.match(text)
-    if not match:
-        raise _Bad(
-            "日期格式应为YYYY-MM-DD、YYYY/MM/DD或YYYY年MM月DD日",
-            "a date is written YYYY-MM-DD, YYYY/MM/DD or YYYY年MM月DD日",
-        )
-    try:
-        return date(*map(int, match.groups()))
-    except ValueError:
-        raise _Bad("日期不存在", "no such date") from None
-
-
-def _region(value: Any) -> str:
-    code = _code(value)
-    if len(code) != 6 or not code.isdigit():
-        raise _Bad("区划代码应为6位数字", "a region code has 6 digits")
-    if code[:2] not in PROVINCE_PREFIXES:
-        raise _Bad(f"省级代码{code[:2]}不存在", f"no province has the code {code[:2]}")
-    return code
-
-
-def _id_number(value: Any, today: date) -> idnumbers.IdNumber:
-    if (isinstance(value, int | float) and not isinstance(value, bool)) or _NUMBERISH.match(_text(value)):
-        raise _Bad(
-            "身份证号码被存成了数字，后几位已丢失；请把该列设为文本格式后重新填写",
-            "the ID number was stored as a number and lost its last digits; format the column as text",
-        )
-    try:
-        return idnumbers.parse(_code(value), today=today)
-    except idnumbers.InvalidIdNumber as exc:
-        raise _Bad(exc.zh, exc.en) from None
 
 
 def _phone(value: Any) -> str:
-    text = _code(value)
+    text = tabular.code(value)
     match = _PHONE.match(text)
     if not match:
-        raise _Bad("手机号码应为11位手机号或“区号-号码”", "a phone number is an 11-digit mobile or area code-number")
+        raise tabular.BadValue(
+            "手机号码应为11位手机号或“区号-号码”", "a phone number is an 11-digit mobile or area code-number"
+        )
     return match.group(1) or match.group(2)
 
 
-def _choice(table: dict[str, Any], zh: str, en: str) -> Callable[[Any], Any]:
-    def parse(value: Any) -> Any:
-        text = _text(value)
-        found = table.get(text, table.get(text.lower()))
-        if found is None:
-            raise _Bad(zh, en)
-        return found
-
-    return parse
-
-
 def _name(value: Any) -> str:
-    text = re.sub(r"\s+", " ", _text(value))
+    text = re.sub(r"\s+", " ", tabular.text(value))
     if len(text) > 60:
-        raise _Bad("姓名不能超过60个字", "a name has at most 60 characters")
+        raise tabular.BadValue("姓名不能超过60个字", "a name has at most 60 characters")
     if text.startswith(EXAMPLE_PREFIX):
-        raise _Bad("这是模板中的示例行，请删除", "this is the template's example row; delete it")
+        raise tabular.BadValue("这是模板中的示例行，请删除", "this is the template's example row; delete it")
     return text
 
 
 def _credit_code(value: Any) -> str:
-    code = _code(value).upper()
+    code = tabular.code(value).upper()
     problem = credit_code_problem(code)
     if problem:
-        raise _Bad(*problem)
+        raise tabular.BadValue(*problem)
     return code
-
-
-def _document(value: Any) -> str:
-    text = _text(value)
-    if len(text) > 200:
-        raise _Bad("认定文件名称不能超过200个字", "a source document has at most 200 characters")
-    return text
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
     "phone": _phone,
-    "hukou_region": _region,
-    "residence_region": _region,
-    "job_region": _region,
-    "hukou_rural": _choice(RURAL_VALUES, "户籍性质应为农业/非农业或农村/城镇", "household type is rural or urban"),
-    "receives_pension": _choice(YES_NO, "应填“是”或“否”", "write 是 (yes) or 否 (no)"),
-    "kind": _choice(_KINDS, "人员类别不在允许的范围内（见填写说明）", "unknown status (see the instructions sheet)"),
-    "valid_from": _date,
-    "valid_to": _date,
+    "hukou_region": tabular.region,
+    "residence_region": tabular.region,
+    "job_region": tabular.region,
+    "hukou_rural": tabular.choice(
+        RURAL_VALUES, "户籍性质应为农业/非农业或农村/城镇", "household type is rural or urban"
+    ),
+    "receives_pension": tabular.yes_no,
+    "kind": tabular.choice(
+        _KINDS, "人员类别不在允许的范围内（见填写说明）", "unknown status (see the instructions sheet)"
+    ),
+    "valid_from": tabular.date_value,
+    "valid_to": tabular.date_value,
     "source_credit_code": _credit_code,
-    "source_unit_code": _code,
-    "source_document": _document,
+    "source_unit_code": tabular.code,
+    "source_document": tabular.text_at_most(200, "认定文件名称", "a source document"),
 }
 
 
@@ -445,46 +263,32 @@ class Roster:
     source_orgs: dict[tuple[str, str], int] = field(default_factory=dict)  # ("credit"|"unit", code) -> pk
 
 
-def read_roster(file: Any, *, file_name: str = "", progress: ProgressFactory | None = None) -> Roster:
+def read_roster(file: Any, *, file_name: str = "", progress: tabular.ProgressFactory | None = None) -> Roster:
     """Read and validate a whole roster file without writing anything.
 
     `file` is a path, bytes, or a binary file object (such as an uploaded file).
     """
-    data, found_name = _read_bytes(file)
+    data, found_name = tabular.read_bytes(file)
     roster = Roster(file_name=(file_name or found_name or "roster")[:200], sha256=hashlib.sha256(data).hexdigest())
     try:
-        table = _sheet_rows(data, roster.file_name)
-    except _FileError as exc:
-        roster.problems.append(FieldProblem(column="文件 / file", value=roster.file_name, zh=exc.zh, en=exc.en))
+        table = tabular.sheet_rows(data, roster.file_name, sheet=ROSTER_SHEET)
+    except tabular.FileError as exc:
+        roster.problems.append(exc.problem(roster.file_name))
         return roster
     _Validator(roster, table, progress).run()
     return roster
 
 
-def _find_header(table: list[list[Any]]) -> int | None:
-    """Index of the header row: the first of the top rows naming at least two known columns.
-
-    Offices often put a title such as 某某单位培训人员花名册 above the header.
-    """
-    for i, row in enumerate(table[:10]):
-        if sum(1 for cell in row if isinstance(cell, str) and header_column(cell)) >= 2:
-            return i
-    return None
-
-
-class _Validator:
+class _Validator(tabular.RowChecker):
     """Checks every row of one file; keeps the per-file state (header map, rows seen, parsed IDs)."""
 
-    def __init__(self, roster: Roster, table: list[list[Any]], progress: ProgressFactory | None) -> None:
+    def __init__(self, roster: Roster, table: list[list[Any]], progress: tabular.ProgressFactory | None) -> None:
+        super().__init__(roster.problems, {c.key: c.zh for c in COLUMNS})
         self.roster, self.table, self.progress = roster, table, progress
-        self.index: dict[str, int] = {}
-        self.labels: dict[str, str] = {c.key: c.zh for c in COLUMNS}
         self.today = timezone.localdate()
         self.seen: dict[tuple[str, str | None, date | None], int] = {}
-        self.ids: dict[Any, idnumbers.IdNumber | _Bad] = {}
-
-    def problem(self, key: str, value: Any, zh: str, en: str, row: int | None) -> None:
-        self.roster.problems.append(FieldProblem(column=self.labels[key], value=_text(value), zh=zh, en=en, row=row))
+        self.ids: dict[Any, idnumbers.IdNumber | tabular.BadValue] = {}
+        self.parsers = {**_PARSERS, "id_number": self.parse_id}
 
     def file_problem(self, zh: str, en: str, row: int | None = None, value: str = "") -> None:
         self.roster.problems.append(FieldProblem(column="表头 / header", value=value, zh=zh, en=en, row=row))
@@ -495,93 +299,58 @@ class _Validator:
             self.roster.warnings.append(FieldProblem(column=column, value=value, zh=zh, en=en, row=row, warning=True))
 
     def run(self) -> None:
-        table = self.table
-        while table and not any(_text(cell) for cell in table[-1]):
-            table.pop()
-        if not table:
+        if not any(map(tabular.filled, self.table)):
             return self.file_problem("文件为空", "the file is empty")
-        header_at = _find_header(table)
-        if header_at is None:
-            expected = "、".join(c.zh for c in COLUMNS if c.required)
-            return self.file_problem(
-                f"找不到表头：第1行应为列名（{expected}…）",
-                f"no header row: row 1 should name the columns ({expected}…)",
-                1,
-            )
-        header_row = header_at + 1
-        self.read_header(table[header_at], header_row)
-        rows = [(n, row) for n, row in enumerate(table[header_at + 1 :], start=header_row + 1) if _filled(row)]
-        if not rows and not self.roster.problems:
-            self.file_problem("文件只有表头，没有数据行", "the file has a header but no data rows", header_row)
+        try:
+            header = tabular.read_header(self.table, HEADERS, warnings=self.roster.warnings)
+        except tabular.FileError as exc:
+            return self.file_problem(exc.zh, exc.en, 1)
+        self.check_header(header)
+        records = header.records(self.table)
+        if not records and not self.roster.problems:
+            self.file_problem("文件只有表头，没有数据行", "the file has a header but no data rows", header.row)
         if self.roster.problems:
             return None
-        self.roster.rows = len(rows)
-        advance = self.progress("校验 validating", len(rows)) if self.progress else None
-        for start in range(0, len(rows), CHUNK):
-            for n, row in rows[start : start + CHUNK]:
-                self.row(n, row)
+        self.roster.rows = len(records)
+        advance = self.progress("校验 validating", len(records)) if self.progress else None
+        for start in range(0, len(records), tabular.CHUNK):
+            for n, record in records[start : start + tabular.CHUNK]:
+                self.row(n, record)
             if advance:
-                advance(min(CHUNK, len(rows) - start))
+                advance(min(tabular.CHUNK, len(records) - start))
         self.resolve_source_orgs()
         self.warn_unknown_regions()
         return None
 
-    def read_header(self, cells: list[Any], header_row: int) -> None:
-        for i, cell in enumerate(cells):
-            text = _text(cell)
-            if not text:
-                continue
-            key = header_column(text)
-            if key is None:
-                self.roster.warnings.append(
-                    FieldProblem(text, "", "无法识别的列，已忽略", "unknown column, ignored", header_row, warning=True)
-                )
-            elif key in self.index:
-                self.file_problem(
-                    f"列“{text}”与“{self.labels[key]}”重复", f"{text!r} repeats {self.labels[key]!r}", header_row, text
-                )
-            else:
-                self.index[key], self.labels[key] = i, text
+    def check_header(self, header: tabular.Header) -> None:
+        self.labels |= header.labels
+        for name, label in header.repeats:
+            self.file_problem(f"列“{name}”与“{label}”重复", f"{name!r} repeats {label!r}", header.row, name)
         required = [c for c in COLUMNS if c.required]
-        if "kind" in self.index:
+        if "kind" in header.index:
             required.append(COLUMNS_BY_KEY["valid_from"])
-        missing = [c for c in required if c.key not in self.index]
+        missing = header.missing(required)
         if missing:
-            self.file_problem(
-                "缺少必填列：" + "、".join(c.zh for c in missing),
-                "missing required columns: " + ", ".join(f"{c.zh} ({c.en})" for c in missing),
-                header_row,
-                "、".join(c.zh for c in missing),
-            )
+            exc = tabular.missing_columns(missing)
+            self.file_problem(exc.zh, exc.en, header.row, "、".join(c.zh for c in missing))
 
     def parse_id(self, raw: Any) -> idnumbers.IdNumber:
         key = raw if isinstance(raw, str) else repr(raw)
         parsed = self.ids.get(key)
         if parsed is None:
             try:
-                parsed = _id_number(raw, self.today)
-            except _Bad as exc:
+                parsed = tabular.id_number(raw, self.today)
+            except tabular.BadValue as exc:
                 parsed = exc
             self.ids[key] = parsed
-        if isinstance(parsed, _Bad):
+        if isinstance(parsed, tabular.BadValue):
             raise parsed
         return parsed
 
-    def row(self, n: int, row: list[Any]) -> None:
-        width = len(row)
-        values: dict[str, Any] = {}
-        given: set[str] = set()
-        ok = True
-        for key, i in self.index.items():
-            raw = row[i] if i < width else None
-            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
-                continue
-            given.add(key)
-            try:
-                values[key] = self.parse_id(raw) if key == "id_number" else _PARSERS[key](raw)
-            except _Bad as exc:
-                ok = False
-                self.problem(key, raw, exc.zh, exc.en, n)
+    def row(self, n: int, record: dict[str, Any]) -> None:
+        values, refused = self.parse(n, record, self.parsers)
+        given = values.keys() | refused
+        ok = not refused
         for key in ("name", "id_number", "hukou_region", "residence_region"):
             if key not in given:
                 ok = False
@@ -609,7 +378,7 @@ class _Validator:
             self.warn_once("id_number", parsed.number[:6], zh, en, n)
         kind = values.pop("kind", None)
         status = {k: values.pop(k, "") for k in STATUS_COLUMNS[1:]}
-        self.merge_person(n, row, parsed, values)
+        self.merge_person(n, record, parsed, values)
         key3 = (parsed.number, kind, status["valid_from"] or None)
         first = self.seen.setdefault(key3, n)
         if first != n:
@@ -625,7 +394,7 @@ class _Validator:
             status["valid_to"] = status["valid_to"] or None
             self.roster.statuses.append(StatusRow(id_number=parsed.number, kind=kind, row=n, **status))
 
-    def merge_person(self, n: int, row: list[Any], parsed: idnumbers.IdNumber, values: dict[str, Any]) -> None:
+    def merge_person(self, n: int, record: dict[str, Any], parsed: idnumbers.IdNumber, values: dict[str, Any]) -> None:
         """One person over several rows: every stated person column must agree."""
         person = self.roster.persons.get(parsed.number)
         if person is None:
@@ -638,9 +407,9 @@ class _Validator:
                 first = person.field_rows[key]
                 self.problem(
                     key,
-                    row[self.index[key]],
-                    f"与第{first}行同一身份证号码的值“{_text(person.fields[key])}”不一致",
-                    f"differs from row {first} for the same ID number ({_text(person.fields[key])!r})",
+                    record[key],
+                    f"与第{first}行同一身份证号码的值“{tabular.text(person.fields[key])}”不一致",
+                    f"differs from row {first} for the same ID number ({tabular.text(person.fields[key])!r})",
                     n,
                 )
 
@@ -698,10 +467,6 @@ class _Validator:
                     self.warn_once(key, code, zh, en, person.field_rows[key])
 
 
-def _filled(row: list[Any]) -> bool:
-    return any(cell is not None and cell != "" and not (isinstance(cell, str) and not cell.strip()) for cell in row)
-
-
 # --- writing --------------------------------------------------------------------------------------
 
 
@@ -711,7 +476,7 @@ def roster_import(
     file: Any,
     organization: Organization | None = None,
     file_name: str = "",
-    progress: ProgressFactory | None = None,
+    progress: tabular.ProgressFactory | None = None,
 ) -> RosterImport:
     """Import a roster file: all of it, or — if any row is bad — nothing (raises `InvalidInput`).
 
@@ -739,7 +504,7 @@ def roster_import(
     return result
 
 
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+def _chunks(items: list[Any], size: int = tabular.CHUNK) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -779,13 +544,13 @@ def _insert(
 
 @transaction.atomic(durable=True)
 def _write(
-    roster: Roster, *, actor: Any, organization: Organization | None, progress: ProgressFactory | None
+    roster: Roster, *, actor: Any, organization: Organization | None, progress: tabular.ProgressFactory | None
 ) -> RosterImport:
     now = timezone.now()
     total = len(roster.persons) + len(roster.statuses)
     advance = progress("写入 writing", total) if progress else (lambda n: None)
     # A look-up of n keys binds n parameters; SQLite allows 999 per query.
-    lookup_size = min(CHUNK, (connection.features.max_query_params or CHUNK) - 10)
+    lookup_size = min(tabular.CHUNK, (connection.features.max_query_params or tabular.CHUNK) - 10)
 
     by_index = {idnumbers.blind_index(number): p for number, p in roster.persons.items()}
     pk_of: dict[str, int] = {}  # ID number -> Person pk

@@ -3,17 +3,13 @@ docs/claims-file-format.md). All rows are checked first; a bad file writes nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from skillfund.accounts.models import User
 from skillfund.claims.batch import OUTPUT_FORMATS, claims_evaluate
-from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
-
-MAX_SHOWN = 200
+from skillfund.core.tabular import all_or_nothing, problem_table
 
 
 class Command(BaseCommand):
@@ -35,27 +31,10 @@ class Command(BaseCommand):
             user = User.objects.filter(username=actor).first()
             if user is None:
                 raise CommandError(f"{actor}: 没有该用户 / no such user")
-        bars: list[tqdm] = []
-
-        def progress(phase: str, total: int) -> Callable[[int], None]:
-            self._close(bars)
-            bars.append(tqdm(total=total, desc=phase, unit="行", file=self.stderr._out, dynamic_ncols=True))
-            return bars[-1].update
-
-        try:
+        with all_or_nothing(self.stderr, file.name, "未写入任何数据", "nothing was written") as progress:
             result = claims_evaluate(actor=user, file=file, out=out, headers=headers, progress=progress)
-        except InvalidInput as exc:
-            self._close(bars)
-            self._table(exc.problems)
-            raise CommandError(
-                f"{file.name}: {len(exc.problems)} 处错误，未写入任何数据 / {len(exc.problems)} error(s), nothing was written"
-            ) from None
-        except DomainError as exc:
-            self._close(bars)
-            raise CommandError(f"{file.name}: {exc.zh} / {exc.en}") from None
-        self._close(bars)
         if result.warnings:
-            self._table(result.warnings)
+            self.stderr.write(problem_table(result.warnings))
         w = self.stdout.write
         claims = len(result.lines)
         w(f"批次 run {result.run_id}  (rules {result.rules_version})")
@@ -69,19 +48,3 @@ class Command(BaseCommand):
         w(f"可先行拨付 advance     {result.total('advance'):>12} 元 CNY")
         if out is not None:
             w(self.style.SUCCESS(f"{out}: {claims} 条判定结果 / decisions written"))
-
-    @staticmethod
-    def _close(bars: list[tqdm]) -> None:
-        for bar in bars:
-            bar.close()
-        bars.clear()
-
-    def _table(self, problems: list[FieldProblem]) -> None:
-        out = self.stderr
-        out.write("行 row | 列 column | 值 value | 原因 reason")
-        for p in problems[:MAX_SHOWN]:
-            kind = "警告 warning: " if p.warning else ""
-            row = "" if p.row is None else str(p.row)
-            out.write(f"{row} | {p.column} | {p.value} | {kind}{p.zh} / {p.en}")
-        if len(problems) > MAX_SHOWN:
-            out.write(f"… 另有 {len(problems) - MAX_SHOWN} 处 / {len(problems) - MAX_SHOWN} more")

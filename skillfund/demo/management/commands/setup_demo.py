@@ -8,6 +8,7 @@ from skillfund import policy_data
 from skillfund.catalog.loading import catalog_load, occupations_load
 from skillfund.claims.demo import load_claims_demo
 from skillfund.demo.data import load_demo
+from skillfund.funds.demo import load_funds_demo
 from skillfund.programme.loading import programme_load
 from skillfund.regions.loading import regions_load
 from skillfund.training.demo import load_training_demo
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         logins = load_demo(persons=persons)
         load_training_demo()
         load_claims_demo()
+        load_funds_demo()
         self.stdout.write(self.style.SUCCESS(f"\n{programme.name} loaded, with demo data.\n"))
         self.stdout.write("Demo accounts / 演示账号 (password for all: see below)")
         for username, password, label in logins:

@@ -1,0 +1,277 @@
+"""The special account (专账, §4.2.a): fund sources, departments' budgets, and a double-entry ledger.
+
+Every movement of money is a `Transaction` of two or more `Posting`s that sum to zero (debit
+positive, credit negative). Each `Account` keeps its balance in its natural sign (debit-normal
+accounts: debits minus credits; credit-normal: the reverse), and the database refuses a negative
+one, so "a payment above the balance" cannot be written even by a buggy caller. Ledger rows are
+append-only: a mistake is undone by a reversal — a new transaction with every posting negated —
+never by an edit. On PostgreSQL triggers refuse UPDATE and DELETE on them and check at commit that
+each transaction sums to zero (migration 0002); the actions in `funds/actions.py` check it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class FundSource(models.Model):
+    """§4.2.c: where the special account's money comes from."""
+
+    class Kind(models.TextChoices):
+        EMPLOYMENT_SUBSIDY = "employment_subsidy", _("employment subsidy fund (就业补助资金)")
+        UI_SURPLUS = "ui_surplus", _("unemployment-insurance fund surplus (失业保险基金结余)")
+        TALENT = "talent", _("talent fund (人才资金)")
+        INDUSTRY = "industry", _("industry training fund (行业产业资金)")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=160, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    clause = models.CharField(_("clause"), max_length=20, default="§4.2.c")
+
+    class Meta:
+        verbose_name = _("fund source")
+        verbose_name_plural = _("fund sources")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    """One account of the special account's chart; created on demand by `funds.chart.account_for`."""
+
+    class Kind(models.TextChoices):
+        ASSET = "asset", _("asset")
+        LIABILITY = "liability", _("liability")
+        EQUITY = "equity", _("fund balance")
+        INCOME = "income", _("income")
+        EXPENSE = "expense", _("expense")
+
+    class Normal(models.TextChoices):
+        DEBIT = "debit", _("debit")
+        CREDIT = "credit", _("credit")
+
+    code = models.CharField(_("account code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    normal = models.CharField(_("normal side"), max_length=6, choices=Normal.choices)
+    balance = models.DecimalField(_("balance (CNY)"), default=0, **MONEY)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fund_accounts",
+        verbose_name=_("organization"),
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fund_accounts",
+        verbose_name=_("person"),
+    )
+    fund_source = models.ForeignKey(
+        FundSource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("fund source"),
+    )
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        ordering = ["code"]
+        constraints = [
+            # The special account never pays out money it does not hold (§4.2.a), an advance is
+            # never settled twice, a recovery never collected twice.
+            models.CheckConstraint(condition=Q(balance__gte=0), name="fund_account_balance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(organization__isnull=True) | Q(person__isnull=True), name="fund_account_one_party"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def natural(self, amount: Any) -> Any:
+        """A posting's effect on this account's balance in its natural sign."""
+        return amount if self.normal == self.Normal.DEBIT else -amount
+
+
+class _AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{self.model._meta.label} rows are append-only; post a reversal instead")
+
+    def delete(self) -> NoReturn:
+        raise TypeError(f"{self.model._meta.label} rows are append-only; post a reversal instead")
+
+
+class _AppendOnly(models.Model):
+    objects = _AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{self._meta.label} rows are append-only; post a reversal instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{self._meta.label} rows are append-only; post a reversal instead")
+
+
+class Transaction(_AppendOnly):
+    class Kind(models.TextChoices):
+        FUNDING = "funding", _("funding received (§4.2.c)")
+        ADVANCE = "advance", _("advance (§3.3.h)")
+        SETTLEMENT = "settlement", _("settlement after completion")
+        PAYMENT = "payment", _("payment")
+        OFFSET = "offset", _("payment offset against a recovery")
+        RECOVERY = "recovery", _("recovery of a false claim (§4.3.b)")
+        RECOVERY_RECEIPT = "recovery_receipt", _("recovered money received")
+        REVERSAL = "reversal", _("reversal")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    at = models.DateTimeField(_("booked at"), db_index=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    memo = models.CharField(_("memo"), max_length=300, blank=True)
+    # What the money is for, kept generic ("training.classplan", "claims.claim", …) so the review
+    # chain can point at its own records later without a migration here.
+    subject_type = models.CharField(_("subject type"), max_length=60, blank=True)
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
+    # Who is paid (or owes a recovery), and the department the spending counts toward (§4.3.a).
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fund_transactions",
+        verbose_name=_("payee organization"),
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fund_transactions",
+        verbose_name=_("payee person"),
+    )
+    department = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible department"),
+    )
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+        verbose_name=_("reverses"),
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True, null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, help_text=_("Hash of the request, to tell a retry from a conflict"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        ordering = ["-id"]
+        default_permissions = ("view", "add")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=True) | Q(person__isnull=True), name="fund_transaction_one_payee"
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | Q(kind="reversal"), name="fund_transaction_reverses_is_reversal"
+            ),
+        ]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def payee(self) -> Any:
+        return self.organization or self.person
+
+
+class Posting(_AppendOnly):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = models.DecimalField(_("amount (CNY, debit +, credit −)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        ordering = ["transaction_id", "id"]
+        default_permissions = ("view", "add")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="fund_posting_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} {self.amount:+}"
+
+
+class DepartmentBudget(models.Model):
+    """A department's annual training plan and subsidy budget (§4.2.b), reported to finance by the
+    deadline: end of November 2019 for 2019, end of February of the year from 2020."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        APPROVED = "approved", _("approved")
+
+    department = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="budgets",
+        verbose_name=_("department"),
+        limit_choices_to={"kind": "government"},
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    planned_trainees = models.PositiveIntegerField(_("planned trainees (person-times)"))
+    amount = models.DecimalField(_("subsidy budget (CNY)"), **MONEY)
+    first_submitted_at = models.DateTimeField(_("first submitted at"))
+    submitted_at = models.DateTimeField(_("last submitted at"))
+    deadline = models.DateField(_("deadline"), help_text="§4.2.b")
+    late = models.BooleanField(_("late"), default=False, help_text=_("First reported after the deadline (§4.2.b)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("department budget")
+        verbose_name_plural = _("department budgets")
+        ordering = ["-year", "department"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="fund_budget_one_per_department_year"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fund_budget_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(submitted_at__gte=F("first_submitted_at")), name="fund_budget_submissions_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.year}"

@@ -1,0 +1,106 @@
+"""Public notices (公示) of claims before approval (§4.3.d).
+
+The responsible departments and the HR bureau jointly publish the claims the HR bureau has checked;
+anyone may object during the notice period. A notice is a frozen snapshot: each entry keeps the
+already-masked name and ID number, the training, the amount and the department as published, so
+the public page and the PDF never read the registry and can show nothing else.
+
+Whether a notice is open is not stored: it follows from its dates (`selectors.notice_is_open`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Notice(models.Model):
+    reference = models.SlugField(_("notice reference"), max_length=40, unique=True)
+    title = models.CharField(pgettext_lazy("notice", "title"), max_length=200)
+    departments = models.ManyToManyField(
+        "organizations.Organization",
+        related_name="notices",
+        verbose_name=_("publishing units"),
+        help_text=_("The responsible departments and the HR bureau, who publish jointly (§4.3.d)"),
+    )
+    published_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
+    published_at = models.DateTimeField(_("published at"))
+    published_on = models.DateField(_("publication date"))
+    opens_on = models.DateField(_("first working day of the notice"))
+    closes_on = models.DateField(_("last day of the notice"), help_text=_("Objections are accepted until its end"))
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    contact = models.TextField(_("how to object"), help_text=_("Telephone, address or office for objections"))
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_on__gt=F("published_on")) & Q(closes_on__gte=F("opens_on")),
+                name="notice_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class NoticeEntry(models.Model):
+    """One claim line as published: masked, frozen, never read back from the registry."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="entries", verbose_name=_("notice"))
+    number = models.PositiveIntegerField(_("no."))
+    application = models.ForeignKey(
+        "claims.Application", on_delete=models.PROTECT, related_name="notice_entries", verbose_name=_("application")
+    )
+    claim = models.ForeignKey("claims.Claim", on_delete=models.PROTECT, related_name="+", verbose_name=_("claim"))
+    masked_name = models.CharField(_("name"), max_length=60)
+    masked_id = models.CharField(_("ID number"), max_length=18)
+    training = models.CharField(_("training"), max_length=120)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
+    department = models.CharField(_("department"), max_length=120)
+
+    class Meta:
+        verbose_name = _("notice entry")
+        verbose_name_plural = _("notice entries")
+        ordering = ["notice_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "number"], name="notice_entry_number_unique"),
+            models.UniqueConstraint(fields=["notice", "claim"], name="notice_entry_claim_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="notice_entry_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.masked_name} {self.training}"
+
+
+class Objection(models.Model):
+    """An objection filed during the notice (anyone may file one). Append-only: never edited."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="objections", verbose_name=_("notice"))
+    entry = models.ForeignKey(
+        NoticeEntry, on_delete=models.PROTECT, related_name="objections", verbose_name=_("entry objected to")
+    )
+    application = models.ForeignKey(
+        "claims.Application", on_delete=models.PROTECT, related_name="objections", verbose_name=_("application")
+    )
+    text = models.TextField(_("objection"))
+    contact = models.CharField(_("objector's contact"), max_length=100, blank=True)
+    filed_at = models.DateTimeField(pgettext_lazy("notice", "filed at"))
+    reopened = models.BooleanField(
+        _("reopened the application"),
+        help_text=_("False when an earlier objection had already sent the application back to the department"),
+    )
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-filed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice.reference} #{self.entry.number}: {self.text[:30]}"

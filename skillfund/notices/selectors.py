@@ -1,0 +1,104 @@
+"""Reads of public notices: which are open, which an application is in, what the public may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from skillfund.notices.models import Notice, NoticeEntry
+from skillfund.notices.pdf import NoticeDocument
+
+RECENTLY_CLOSED_DAYS = 30  # the public list also shows notices closed this many days ago or less
+
+
+def notice_is_open(notice: Notice, *, today: date | None = None) -> bool:
+    """Open from publication to the end of its last working day (`closes_on`)."""
+    return (today or timezone.localdate()) <= notice.closes_on
+
+
+def notice_status(notice: Notice, *, today: date | None = None) -> str:
+    return "open" if notice_is_open(notice, today=today) else "closed"
+
+
+def public_notices(*, today: date | None = None) -> tuple[list[Notice], list[Notice]]:
+    """(open notices, notices closed within the last RECENTLY_CLOSED_DAYS), newest first, with
+    their entry counts and totals."""
+    today = today or timezone.localdate()
+    shown = (
+        Notice.objects.filter(closes_on__gte=today - timedelta(days=RECENTLY_CLOSED_DAYS))
+        .annotate(entry_count=Count("entries"), total=Sum("entries__amount"))
+        .prefetch_related("departments")
+        .order_by("-published_at", "-id")
+    )
+    notices = list(shown)
+    return [n for n in notices if n.closes_on >= today], [n for n in notices if n.closes_on < today]
+
+
+def notice_for_public(reference: str) -> Notice | None:
+    return Notice.objects.filter(reference=reference).prefetch_related("departments").first()
+
+
+def publishing_units(notice: Notice) -> list[str]:
+    """The units that publish jointly, departments first and the HR bureau last (§4.3.d)."""
+    units = sorted(notice.departments.all(), key=lambda o: (o.unit_code == "hrss", o.short_name or o.name))
+    return [o.short_name or o.name for o in units]
+
+
+def public_entries(notice: Notice) -> QuerySet[NoticeEntry]:
+    """Only the frozen, masked columns: nothing else of the entry (or the registry) is read."""
+    return notice.entries.order_by("number").only(
+        "id", "number", "masked_name", "masked_id", "training", "amount", "department"
+    )
+
+
+@dataclass(frozen=True)
+class NoticeTotals:
+    entries: int
+    amount: Decimal
+
+
+def notice_totals(notice: Notice) -> NoticeTotals:
+    found = notice.entries.aggregate(n=Count("id"), total=Sum("amount"))
+    return NoticeTotals(found["n"] or 0, found["total"] or Decimal("0.00"))
+
+
+def current_notice(application_id: int) -> Notice | None:
+    """The latest notice the application was published in (after an objection it may be published
+    again, in a later notice)."""
+    entry = (
+        NoticeEntry.objects.filter(application_id=application_id)
+        .select_related("notice")
+        .order_by("-notice__published_at", "-notice_id")
+        .first()
+    )
+    return entry.notice if entry else None
+
+
+def open_notice_of(application_id: int, *, today: date | None = None) -> Notice | None:
+    """The application's notice if it has not closed yet: approval waits for it (§4.3.d)."""
+    notice = current_notice(application_id)
+    return notice if notice is not None and notice_is_open(notice, today=today) else None
+
+
+def notice_document(notice: Notice, *, objection_url: str = "") -> NoticeDocument:
+    """What the PDF shows: the notice's header and its frozen, masked entries."""
+    rows = list(
+        public_entries(notice).values_list("number", "masked_name", "masked_id", "training", "amount", "department")
+    )
+    return NoticeDocument(
+        reference=notice.reference,
+        title=notice.title,
+        units=publishing_units(notice),
+        published_on=notice.published_on,
+        opens_on=notice.opens_on,
+        closes_on=notice.closes_on,
+        working_days=notice.working_days,
+        contact=notice.contact,
+        rows=rows,
+        total=sum((r[4] for r in rows), Decimal("0.00")),
+        objection_url=objection_url,
+    )

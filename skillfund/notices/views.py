@@ -1,0 +1,110 @@
+"""Public pages of the notices (公示): no sign-in. They show only the frozen, masked entries a
+notice stores, and take objections through `actions.objection_file` (which holds every rule)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from skillfund.core.errors import DomainError
+from skillfund.notices import pdf, selectors
+from skillfund.notices.actions import CONTACT_MAX_CHARS, OBJECTION_MAX_CHARS, objection_file
+from skillfund.notices.models import Notice
+
+ENTRIES_PER_PAGE = 100
+
+
+class ObjectionForm(forms.Form):
+    entry = forms.TypedChoiceField(label=_("Which line"), coerce=int)
+    text = forms.CharField(
+        label=_("Your objection"), max_length=OBJECTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    contact = forms.CharField(
+        label=_("Your contact (optional)"),
+        max_length=CONTACT_MAX_CHARS,
+        required=False,
+        help_text=_("A telephone number or address, if you want an answer"),
+    )
+
+    def __init__(self, *args, entries: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["entry"].choices = [("", "—"), *entries]
+
+
+def _message(error: DomainError) -> str:
+    return error.en if (get_language() or "").startswith("en") else error.zh
+
+
+def _notice_or_404(reference: str) -> Notice:
+    notice = selectors.notice_for_public(reference)
+    if notice is None:
+        raise Http404
+    return notice
+
+
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    open_notices, closed = selectors.public_notices()
+    for notice in (*open_notices, *closed):
+        notice.units = selectors.publishing_units(notice)
+    return render(request, "notices/list.html", {"open_notices": open_notices, "closed_notices": closed})
+
+
+@require_http_methods(["GET", "POST"])
+def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    notice = _notice_or_404(reference)
+    entries = selectors.public_entries(notice)
+    is_open = selectors.notice_is_open(notice)
+    choices = (
+        [(e.pk, f"{e.number}. {e.masked_name} · {e.training} · {e.department}") for e in entries] if is_open else []
+    )
+    form = ObjectionForm(request.POST or None, entries=choices)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        entry = entries.filter(pk=form.cleaned_data["entry"]).first()
+        try:
+            objection_file(
+                notice=notice, entry=entry, text=form.cleaned_data["text"], contact=form.cleaned_data["contact"]
+            )
+        except DomainError as exc:
+            error = _message(exc)
+        else:
+            return redirect(reverse("notices:detail", args=[notice.reference]) + "?filed=1#objection")
+    elif request.method == "POST" and not is_open:
+        error = _message(
+            DomainError(
+                "notice_closed",
+                "公示期已结束，不再受理异议",
+                "the notice has closed; objections are no longer accepted",
+            )
+        )
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "notice": notice,
+        "is_open": is_open,
+        "units": selectors.publishing_units(notice),
+        "totals": selectors.notice_totals(notice),
+        "page": page,
+        "form": form,
+        "error": error,
+        "filed": request.GET.get("filed") == "1",
+        "today": timezone.localdate(),
+    }
+    return render(request, "notices/detail.html", context, status=400 if error else 200)
+
+
+@require_GET
+def notice_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    notice = _notice_or_404(reference)
+    url = request.build_absolute_uri(reverse("notices:detail", args=[notice.reference]))
+    data = pdf.render(selectors.notice_document(notice, objection_url=url))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{notice.reference}.pdf"'
+    return response

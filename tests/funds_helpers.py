@@ -1,0 +1,37 @@
+"""Shared set-up for the special-account tests: a finance officer, fund sources and snapshots."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from skillfund.accounts.models import Role
+from skillfund.core.models import AuditRecord
+from skillfund.funds.actions import fund_receive
+from skillfund.funds.models import Account, FundSource, Posting, Transaction
+from tests.factories import UserFactory
+
+
+def finance_officer(username: str = "finance"):
+    return UserFactory(role=Role.FINANCE_OFFICER, username=username)
+
+
+def fund_source(code: str = "ui-surplus", kind: str = FundSource.Kind.UI_SURPLUS) -> FundSource:
+    return FundSource.objects.get_or_create(code=code, defaults={"name": f"资金 {code}", "kind": kind})[0]
+
+
+def fund(amount: str, *, actor=None, source: FundSource | None = None):
+    return fund_receive(source=source or fund_source(), amount=Decimal(amount), actor=actor)
+
+
+def balance(code: str) -> Decimal:
+    return Account.objects.get(code=code).balance
+
+
+def snapshot() -> tuple:
+    """Everything a refused action must leave as it was."""
+    return (
+        Transaction.objects.count(),
+        Posting.objects.count(),
+        AuditRecord.objects.count(),
+        tuple(Account.objects.order_by("pk").values_list("code", "balance")),
+    )
