@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "skillfund.notices",
     "skillfund.funds",
     "skillfund.materials",
+    "rest_framework",
+    "skillfund.api",
+    "skillfund.reports",
     "skillfund.demo",
 ]
 
@@ -191,6 +194,19 @@ def storages_from(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
 STORAGES = storages_from(os.environ)
 # Uploaded proofs (materials): the largest file accepted, in bytes (10 MiB by default).
 SKILLFUND_MATERIAL_MAX_BYTES = int(env("SKILLFUND_MATERIAL_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# The REST API (skillfund/api): signed-in sessions (second factor included), JSON only, errors as
+# {"code", "zh", "en", "clause"}.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "skillfund.api.errors.handle",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

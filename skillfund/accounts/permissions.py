@@ -44,16 +44,28 @@ TRAINING = (
 # Claims, decisions and grants are written only by the actions in claims/actions.py (batch
 # evaluation, granting); the back office reads them.
 CLAIMS = ("claims.claim", "claims.decision", "claims.grant", "claims.quotatally")
+# Applications move only through the review chain's actions (claims/review.py), from the step
+# pages of the back office; "add" means gathering a class's claims into an application.
+APPLICATIONS = ("claims.application", "claims.applicationevent")
+
 # The special account (§4.2) is written only by `funds/actions.py`: "add" on transactions lets a
 # role book through those actions (finance, §4.1); budgets are reported by each department.
-FUNDS = ("funds.fundsource", "funds.account", "funds.transaction", "funds.posting", "funds.departmentbudget")
+FUNDS = (
+    "funds.fundsource",
+    "funds.account",
+    "funds.transaction",
+    "funds.posting",
+    "funds.departmentbudget",
+    "funds.paymentbatch",
+    "funds.paymentline",
+)
 # Public notices are written only by notices/actions.py (publish, objection); the back office reads.
 NOTICES = ("notices.notice", "notices.noticeentry", "notices.objection")
 SECURITY = ("otp_totp.totpdevice", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog")
 # Uploaded proofs: added only by `materials.actions.material_upload`, never edited; "change" means
 # withdrawing one with a reason (`material_withdraw`). Who sees one follows the record it proves.
 MATERIALS = ("materials.material",)
-DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE, *TRAINING, *CLAIMS, *MATERIALS)
+DOMAIN = (*REGISTRY, "organizations.organization", *REFERENCE, *TRAINING, *CLAIMS, *APPLICATIONS, *MATERIALS)
 
 
 def _all(models: tuple[str, ...], verbs: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -61,6 +73,10 @@ def _all(models: tuple[str, ...], verbs: frozenset[str]) -> dict[str, frozenset[
 
 
 ADD = frozenset({"view", "add"})
+# Who gathers claims into applications: institutions and enterprises for their classes, HR for
+# individual claims (§4.3.d, §4.3.e). Everyone else who reads applications only reads them.
+_APPLICANT = {"claims.application": ADD, "claims.applicationevent": VIEW}
+_APPLICATION_READER = _all(APPLICATIONS, VIEW)
 # Training records are written by the actions in `training/actions.py` (the admin's add forms and
 # list actions call them); a recorded session, attendance or result is never edited by hand.
 # "change" on a class plan means the workflow steps: file, approve, reject, close.
@@ -86,6 +102,7 @@ _REGISTRY_WRITER = {
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HR_STAFF: {
+        **_APPLICANT,
         **_all(CLAIMS, VIEW),
         **_all(NOTICES, VIEW),
         **_all(FUNDS, VIEW),
@@ -100,6 +117,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "training.worktrainingmonth": ADD,
     },
     Role.DEPARTMENT_STAFF: {
+        **_APPLICATION_READER,
         **_all(CLAIMS, VIEW),
         **_all(NOTICES, VIEW),
         **_all(MATERIALS, WRITE),
@@ -114,6 +132,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "funds.departmentbudget": WRITE,
     },
     Role.INSTITUTION_OPERATOR: {
+        **_APPLICANT,
         **_all(CLAIMS, VIEW),
         **_all(MATERIALS, WRITE),
         **_REGISTRY_WRITER,
@@ -125,6 +144,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "training.worktrainingmonth": NONE,
     },
     Role.ENTERPRISE_OPERATOR: {
+        **_APPLICANT,
         **_all(CLAIMS, VIEW),
         **_all(MATERIALS, WRITE),
         **_REGISTRY_WRITER,
@@ -141,6 +161,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_all(FUNDS, VIEW),
         "funds.transaction": ADD,
         "funds.departmentbudget": WRITE,
+        # Payments (funds/payments.py): "add" creates and pays batches, "change" records the bank's
+        # reference or cancels an unpaid line.
+        "funds.paymentbatch": WRITE,
+        "funds.paymentline": WRITE,
     },
     Role.AUDITOR: {
         **_all(DOMAIN, VIEW),
@@ -151,6 +175,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_all(SECURITY, VIEW),
     },
     Role.SYSADMIN: {
+        **_APPLICATION_READER,
         **_all(CLAIMS, VIEW),
         **_all(MATERIALS, VIEW),
         **_REGISTRY_WRITER,

@@ -18,9 +18,17 @@ from django.db.models import Model, Q, QuerySet
 
 from skillfund.accounts.models import Role, User
 from skillfund.catalog.models import CatalogItem, Occupation
-from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
+from skillfund.claims.models import Application, ApplicationEvent, Claim, Decision, Grant, QuotaTally
 from skillfund.core.models import AuditRecord
-from skillfund.funds.models import Account, DepartmentBudget, FundSource, Posting, Transaction
+from skillfund.funds.models import (
+    Account,
+    DepartmentBudget,
+    FundSource,
+    PaymentBatch,
+    PaymentLine,
+    Posting,
+    Transaction,
+)
 from skillfund.materials.models import Material
 from skillfund.notices.models import Notice, NoticeEntry, Objection
 from skillfund.organizations.models import Organization
@@ -270,6 +278,23 @@ def quota_tallies_visible_to(user: Any) -> QuerySet[QuotaTally]:
     return QuotaTally.objects.all() if role_of(user) in CITY_WIDE else QuotaTally.objects.none()
 
 
+def applications_visible_to(user: Any) -> QuerySet[Application]:
+    """The review chain (§4.3.d): a department reads the applications it is responsible for, an
+    institution or enterprise the ones it applies for; HR, finance and the auditor read all."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return Application.objects.all()
+    if role == DEPARTMENT:
+        return Application.objects.filter(department_id=org_id)
+    if role in OPERATORS:
+        return Application.objects.filter(applicant_id=org_id)
+    return Application.objects.none()
+
+
+def application_events_visible_to(user: Any) -> QuerySet[ApplicationEvent]:
+    return ApplicationEvent.objects.filter(application__in=applications_visible_to(user))
+
+
 # ---- the special account (§4.2) ----------------------------------------------------------------
 
 # Finance keeps the special account; HR and the auditor read it (§4.1, §4.3.a).
@@ -289,6 +314,11 @@ fund_sources_visible_to = _funds(FundSource)
 ledger_accounts_visible_to = _funds(Account)
 ledger_transactions_visible_to = _funds(Transaction)
 postings_visible_to = _funds(Posting)
+
+
+# Payment batches and their lines (funds/payments.py): finance pays them; HR and the auditor read.
+payment_batches_visible_to = _funds(PaymentBatch)
+payment_lines_visible_to = _funds(PaymentLine)
 
 
 def department_budgets_visible_to(user: Any) -> QuerySet[DepartmentBudget]:
@@ -420,6 +450,8 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "claims.decision": decisions_visible_to,
     "claims.grant": grants_visible_to,
     "claims.quotatally": quota_tallies_visible_to,
+    "claims.application": applications_visible_to,
+    "claims.applicationevent": application_events_visible_to,
     "notices.notice": notices_visible_to,
     "notices.noticeentry": notice_entries_visible_to,
     "notices.objection": objections_visible_to,
@@ -429,6 +461,8 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "funds.transaction": ledger_transactions_visible_to,
     "funds.posting": postings_visible_to,
     "funds.departmentbudget": department_budgets_visible_to,
+    "funds.paymentbatch": payment_batches_visible_to,
+    "funds.paymentline": payment_lines_visible_to,
     "core.auditrecord": audit_records_visible_to,
     "accounts.user": users_visible_to,
     **_third_party_selectors(),

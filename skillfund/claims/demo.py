@@ -1,21 +1,231 @@
-"""Demo claims: every demo trainee who finished a class claims its subsidy, and the claims are
-decided and granted together, so the back office shows decisions that explain themselves."""
+"""Demo applications: one of each kind at a point of the review chain (§4.3.d) from which the demo
+accounts can walk it to payment (docs/walkthrough.md). Runs after the training demo.
+
+    reference    kind               class / source          path   state at setup
+    SQ-GR-001    individual         DG-2020-001, 1 trainee  short  submitted by `institution`
+    SQ-GR-002    individual         DG-2020-001, 1 trainee  short  approved, waiting for `finance`
+    SQ-GR-003    individual         the same as SQ-GR-002   short  submitted again: ✗ §3.3.b
+    SQ-XM-001    project            TY-2020-001, the rest   full   submitted, for `dept_veterans`
+    SQ-XM-002    project            TY-2020-001, 1 trainee  full   notice closed, for `hr` to approve
+    SQ-XM-003    project            TY-2020-001, 1 trainee  full   in an open notice (objections)
+    SQ-QY-001    enterprise         AQ-2020-001             full   submitted by `enterprise`
+    SQ-YG-001    work_based         the workshop's months   full   submitted, for `dept_hrss`
+    SQ-SH-001    living_allowance   FP-2020-001, 1 trainee  short  submitted, for `hr`
+
+The other certified trainees of DG-2020-001, FP-2020-001 and NM-2020-001 are left unclaimed, for trying
+"apply for a class". Every step goes through the actions with the demo accounts; each application
+is created once (fixed references), so running it twice changes nothing.
+
+The HR bureau is itself the responsible department of its own annex tasks (such as 以工代训), and
+verification is a department's step: the demo account `dept_hrss` (demo/data.py) is department staff of the
+HR bureau, so those applications can be verified by someone other than the checker.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+from calendar import monthrange
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 
-from skillfund.claims.actions import claim_from_enrolment, claims_grant
-from skillfund.training.demo import CLASSES
-from skillfund.training.models import Enrolment
+from django.db import transaction
+from django.utils import timezone
+
+from skillfund.accounts.models import User
+from skillfund.catalog.models import CatalogItem
+from skillfund.claims.actions import claim_from_enrolment, claim_submit
+from skillfund.claims.applying import decide_new
+from skillfund.claims.models import Application, Claim
+from skillfund.claims.preview import enrolment_preview
+from skillfund.claims.review import application_create, application_step
+from skillfund.claims.workflow import Path
+from skillfund.notices.actions import notice_publish
+from skillfund.organizations.models import Organization
+from skillfund.training.models import ClassPlan, Employment, Enrolment
+
+CLOSED_NOTICE_ON = date(2026, 11, 2)  # closes 2026-11-09: the demo's "past notice" (calendar has 2026)
+NOTICE_CONTACT = "鄂尔多斯市人力资源和社会保障局职业能力建设科 电话 0477-8580000（工作日 8:30–17:30）"
+WORK_ITEM = "ecommerce"  # the 2020 sample catalog has no garment item; §3.3.g pays by month, not by item
+def _certified(plan: ClassPlan) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(class_plan=plan, certificates__isnull=False, claims=None)
+        .select_related("class_plan__catalog_item", "class_plan__department", "person")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _ranked(plan: ClassPlan, *, living: bool = False) -> list[Enrolment]:
+    """The class's certified, unclaimed trainees, those the rules would find eligible first (with
+    `living`, those also due a living allowance, §3.3.f): whatever the demo's persons, the
+    applications that go to a notice have a line to publish."""
+    previews = {e.pk: enrolment_preview(e) for e in _certified(plan)}
+
+    def rank(enrolment: Enrolment) -> tuple[bool, bool, int]:
+        preview = previews[enrolment.pk]
+        return (not preview["eligible"], living and Decimal(preview["living_allowance"]) <= 0, enrolment.pk)
+
+    return sorted(_certified(plan), key=rank)
+
+
+def _eligible(enrolment: Enrolment) -> bool:
+    return enrolment_preview(enrolment)["eligible"]
+
+
+def _claims(enrolments: list[Enrolment], actor: User | None) -> list[Claim]:
+    claims = [claim_from_enrolment(enrolment=e, actor=actor) for e in enrolments]
+    decide_new(claims)
+    return claims
+
+
+def _walk(application: Application, *steps: tuple[str, User]) -> Application:
+    for step, actor in steps:
+        application = application_step(application=application, step=step, actor=actor, reason="演示 / demo")
+    return application
 
 
 @transaction.atomic
 def load_claims_demo() -> int:
-    enrolments = Enrolment.objects.filter(claims=None, class_plan__code__in=[c.code for c in CLASSES]).select_related(
-        "class_plan__catalog_item", "person"
-    )
-    claims = [claim_from_enrolment(enrolment=e, actor=None) for e in enrolments.order_by("pk")]
-    if claims:
-        claims_grant(claims=claims, actor=None)
-    return len(claims)
+    """Create the demo applications that do not exist yet; return how many were created."""
+    plans = {p.code: p for p in ClassPlan.objects.select_related("institution", "enterprise_order", "department")}
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["hr", "institution", "enterprise", "dept_veterans"])
+    }
+    units = {o.unit_code: o for o in Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)}
+    if len(users) < 4 or not {"DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"} <= set(plans):
+        return 0  # the organizations, accounts and classes come first (demo.data, training.demo)
+    hr, institution, enterprise = users["hr"], users["institution"], users["enterprise"]
+    today = timezone.localdate()
+    dg, ty, fp, aq = (plans[c] for c in ("DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"))
+
+    def individual(reference: str, claims: list[Claim], actor: User) -> Application:
+        return application_create(
+            kind=Application.Kind.INDIVIDUAL,
+            department=dg.department,
+            claims=claims,
+            person=claims[0].person,
+            applicant=dg.institution,
+            class_plan=dg,
+            path=Path.SHORT,
+            actor=actor,
+            reference=reference,
+        )
+
+    def by_class(reference: str, kind: str, plan: ClassPlan, claims: list[Claim], actor: User) -> Application:
+        applicant = plan.enterprise_order if kind == Application.Kind.ENTERPRISE else plan.institution
+        return application_create(
+            kind=kind,
+            department=plan.department,
+            applicant=applicant,
+            class_plan=plan,
+            claims=claims,
+            actor=actor,
+            reference=reference,
+        )
+
+    def published(application: Application, on: date) -> None:
+        notice_publish(
+            applications=[application],
+            actor=hr,
+            title=f"职业技能培训补贴公示（{application.department.short_name}·{application.reference}）",
+            contact=NOTICE_CONTACT,
+            on=on,
+        )
+
+    def gr_001_002_003() -> None:
+        ranked = _ranked(dg)
+        if len(ranked) < 2 or not _eligible(ranked[1]):
+            return
+        application = individual("SQ-GR-002", _claims(ranked[:1], institution), institution)
+        _walk(application, ("submit", institution), ("check", hr), ("approve", hr))
+        _walk(individual("SQ-GR-001", _claims(ranked[1:2], institution), institution), ("submit", institution))
+        # The same person, occupation and level claimed a second time: the rules refuse it (§3.3.b).
+        granted = application.claims.get()
+        again = claim_submit(
+            actor=institution,
+            person=granted.person,
+            catalog_item=granted.catalog_item,
+            training_region=granted.training_region,
+            start_date=granted.start_date,
+            end_date=granted.end_date,
+            certificate_kind=granted.certificate_kind,
+            certificate_number=granted.certificate_number,
+            fee=granted.fee,
+            department=dg.department,
+        )
+        decide_new([again])
+        _walk(individual("SQ-GR-003", [again], institution), ("submit", institution))
+
+    def xm_001_002_003() -> None:
+        # TY-2020-001 in three batches: one whose notice has closed, one in an open notice (each
+        # with a line the rules accept), and the rest for the department to verify.
+        ranked = _ranked(ty)
+        if len(ranked) < 3 or not _eligible(ranked[1]):
+            return
+        for reference, trainees, on in (("SQ-XM-002", ranked[:1], CLOSED_NOTICE_ON), ("SQ-XM-003", ranked[1:2], today)):
+            application = by_class(reference, Application.Kind.PROJECT, ty, _claims(trainees, hr), hr)
+            published(_walk(application, ("submit", hr), ("verify", users["dept_veterans"]), ("check", hr)), on)
+        rest = _claims(ranked[2:], hr)
+        _walk(by_class("SQ-XM-001", Application.Kind.PROJECT, ty, rest, hr), ("submit", hr))
+
+    def sh_001() -> None:
+        ranked = _ranked(fp, living=True)[:1]  # a poor labourer: living allowance (§3.3.f)
+        if not ranked:
+            return
+        claims = _claims(ranked, hr)
+        allowance = application_create(
+            kind=Application.Kind.LIVING_ALLOWANCE,
+            department=fp.department,
+            person=claims[0].person,
+            claims=claims,
+            path=Path.SHORT,
+            actor=hr,
+            reference="SQ-SH-001",
+        )
+        _walk(allowance, ("submit", hr))
+
+    def qy_001() -> None:
+        claims = _claims(_certified(aq), enterprise)
+        if not claims:
+            return
+        _walk(by_class("SQ-QY-001", Application.Kind.ENTERPRISE, aq, claims, enterprise), ("submit", enterprise))
+
+    def yg_001() -> None:
+        employment = Employment.objects.select_related("employer", "person").order_by("pk").first()
+        months = list(employment.training_months.order_by("month"))
+        claim = claim_submit(
+            actor=hr,
+            person=employment.person,
+            catalog_item=CatalogItem.objects.get(year=months[0].month.year, code=WORK_ITEM),
+            training_region=employment.employer.region,
+            start_date=months[0].month,
+            end_date=months[-1].month.replace(day=monthrange(months[-1].month.year, months[-1].month.month)[1]),
+            kind=Claim.Kind.WORK_BASED,
+            months=len(months),
+            department=units["hrss"],
+            employment=employment,
+        )
+        decide_new([claim])
+        application = application_create(
+            kind=Application.Kind.WORK_BASED,
+            department=units["hrss"],
+            applicant=employment.employer,
+            claims=[claim],
+            actor=hr,
+            reference="SQ-YG-001",
+        )
+        _walk(application, ("submit", hr))
+
+    builders: list[tuple[str, Callable[[], None]]] = [
+        ("SQ-GR-002", gr_001_002_003),
+        ("SQ-XM-002", xm_001_002_003),
+        ("SQ-SH-001", sh_001),
+        ("SQ-QY-001", qy_001),
+        ("SQ-YG-001", yg_001),
+    ]
+    created = 0
+    for reference, build in builders:
+        if not Application.objects.filter(reference=reference).exists():
+            build()
+            created += 1
+    return created

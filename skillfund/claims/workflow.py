@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skillfund.accounts.models import Role
 
@@ -30,7 +31,7 @@ class Status(models.TextChoices):
     APPROVED = "approved", _("approved")
     PAID = "paid", _("paid")
     RETURNED = "returned", _("returned for correction")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", pgettext_lazy("review", "rejected")
 
 
 class Path(models.TextChoices):

@@ -78,6 +78,7 @@ ACCOUNTS = [
     ("hr", Role.HR_STAFF, "hrss", "人社局业务员 / HR bureau staff"),
     ("dept_emergency", Role.DEPARTMENT_STAFF, "emergency", "应急管理局 / Emergency Management"),
     ("dept_veterans", Role.DEPARTMENT_STAFF, "veterans", "退役军人事务局 / Veterans Affairs"),
+    ("dept_hrss", Role.DEPARTMENT_STAFF, "hrss", "人社局培训科（部门审核） / HR bureau as supervising department"),
     ("institution", Role.INSTITUTION_OPERATOR, "华夏培训学校", "培训机构 / training institution"),
     ("enterprise", Role.ENTERPRISE_OPERATOR, "昊华煤业", "企业 / enterprise"),
     ("finance", Role.FINANCE_OFFICER, "finance", "财政局 / finance bureau"),

@@ -250,18 +250,23 @@ def _book(
         if updated != 1:
             raise RuntimeError(f"account {account.code} changed while locked")
     Posting.objects.bulk_create(Posting(transaction=txn, account=a, amount=x) for a, x in lines)
+    _audit_booking(req, txn, lines, after)
+    return txn
+
+
+def _audit_booking(req: _Request, txn: Transaction, lines: list[Line], after: dict[str, Any]) -> None:
+    """The one audit record of a booking: its lines, its subject and what the action decided."""
     audit.record(
         actor=req.actor,
-        action=f"funds.{kind}",
+        action=f"funds.{txn.kind}",
         target=txn,
         after={
             "lines": [[a.code, x] for a, x in lines],
-            "subject": f"{ref_type}:{ref_id}" if ref_type else "",
+            "subject": f"{txn.subject_type}:{txn.subject_id}" if txn.subject_type else "",
             **after,
         },
         reason=req.memo,
     )
-    return txn
 
 
 def _check_kind(kind: str) -> None:

@@ -10,6 +10,7 @@ expense:subsidies       subsidies paid, net of recoveries                       
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from skillfund.funds.models import Account, FundSource
@@ -38,15 +39,13 @@ def party_code(party: Organization | Person) -> str:
     return f"{'person' if isinstance(party, Person) else 'org'}:{party.pk}"
 
 
-def account_for(
-    kind: Chart | str,
-    *,
+def _spec(
+    kind: Chart,
     organization: Organization | None = None,
     person: Person | None = None,
     source: FundSource | None = None,
-) -> Account:
-    """The account of `kind` (for the party or source it belongs to), created the first time."""
-    kind = Chart(kind)
+) -> tuple[str, dict]:
+    """The code of the account of `kind` for the party or source, and the fields it is created with."""
     account_kind, zh, en = _KINDS[kind]
     party = organization or person
     if kind in (Chart.ADVANCE, Chart.RECEIVABLE):
@@ -64,16 +63,45 @@ def account_for(
     normal = (
         Account.Normal.DEBIT if account_kind in (Account.Kind.ASSET, Account.Kind.EXPENSE) else Account.Normal.CREDIT
     )
+    fields = {
+        "name": name[:160],
+        "kind": account_kind,
+        "normal": normal,
+        "organization": organization,
+        "person": person,
+        "fund_source": source,
+    }
+    return code, fields
+
+
+def account_for(
+    kind: Chart | str,
+    *,
+    organization: Organization | None = None,
+    person: Person | None = None,
+    source: FundSource | None = None,
+) -> Account:
+    """The account of `kind` (for the party or source it belongs to), created the first time."""
+    code, fields = _spec(Chart(kind), organization, person, source)
     # get_or_create re-reads after a unique-code race, so two first payments cannot make two accounts.
-    account, _ = Account.objects.get_or_create(
-        code=code,
-        defaults={
-            "name": name[:160],
-            "kind": account_kind,
-            "normal": normal,
-            "organization": organization,
-            "person": person,
-            "fund_source": source,
-        },
-    )
+    account, _ = Account.objects.get_or_create(code=code, defaults=fields)
     return account
+
+
+def accounts_for(kind: Chart | str, parties: Iterable[Organization | Person]) -> dict[str, Account]:
+    """`account_for` for many parties at once, keyed by `party_code`: two queries, and one insert
+    for the accounts not there yet, instead of a get_or_create (four round trips) per party."""
+    kind = Chart(kind)
+    wanted: dict[str, tuple[str, dict]] = {}
+    for party in parties:
+        side = {"person" if isinstance(party, Person) else "organization": party}
+        wanted[party_code(party)] = _spec(kind, **side)
+    codes = [code for code, _ in wanted.values()]
+    found = {a.code: a for a in Account.objects.filter(code__in=codes)}
+    missing = [Account(code=code, **fields) for code, fields in wanted.values() if code not in found]
+    if missing:
+        # A concurrent first payment may create one of them meanwhile: the unique code keeps a
+        # single account, and the re-read below returns whichever row won.
+        Account.objects.bulk_create(missing, ignore_conflicts=True)
+        found.update((a.code, a) for a in Account.objects.filter(code__in=[a.code for a in missing]))
+    return {key: found[code] for key, (code, _) in wanted.items()}

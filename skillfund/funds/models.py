@@ -275,3 +275,103 @@ class DepartmentBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} {self.year}"
+
+
+class PaymentBatch(models.Model):
+    """Approved applications that finance pays together and sends to the bank as one payment file
+    (§4.3.d: "report to finance, which disburses"). Whether a batch is complete is derived from its
+    lines (`funds.payments.batch_status`), not stored."""
+
+    reference = models.CharField(_("batch reference"), max_length=40, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class PaymentLine(models.Model):
+    """One approved application in a batch: who is paid, how much, and — once paid — the ledger
+    transaction and, later, the bank's reference. The amount rule is in `funds.payments`."""
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="lines")
+    application = models.ForeignKey(
+        "claims.Application", on_delete=models.PROTECT, related_name="payment_lines", verbose_name=_("application")
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payee organization"),
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payee person"),
+    )
+    granted = models.DecimalField(_("granted (CNY)"), **MONEY)
+    advance = models.DecimalField(_("advance deducted (CNY)"), default=0, **MONEY)
+    amount = models.DecimalField(_("amount due (CNY)"), **MONEY)
+    transaction = models.OneToOneField(
+        Transaction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_line",
+        verbose_name=_("ledger transaction"),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    refused_code = models.CharField(_("last refusal"), max_length=40, blank=True)
+    refused_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment line")
+        verbose_name_plural = _("payment lines")
+        ordering = ["batch_id", "id"]
+        constraints = [
+            # An application is in at most one live (not cancelled) line: never batched twice.
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(cancelled_at__isnull=True),
+                name="payment_line_one_live_per_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, person__isnull=True)
+                | Q(organization__isnull=True, person__isnull=False),
+                name="payment_line_one_payee",
+            ),
+            models.CheckConstraint(
+                condition=Q(granted__gte=0, advance__gte=0, amount__gte=0) & Q(amount=F("granted") - F("advance")),
+                name="payment_line_amount_is_granted_less_advance",
+            ),
+            models.CheckConstraint(
+                condition=Q(transaction__isnull=True, paid_at__isnull=True)
+                | Q(transaction__isnull=False, paid_at__isnull=False),
+                name="payment_line_paid_with_transaction",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(transaction__isnull=True),
+                name="payment_line_paid_not_cancelled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.application_id} {self.amount}"
+
+    @property
+    def payee(self) -> Any:
+        return self.organization or self.person

@@ -17,15 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
 
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-CJK = "STSong-Light"
-LATIN = "Helvetica"
+from skillfund.core.pdf import CJK, LATIN, fit_text, register_fonts, wrap_text
+
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 40.0, 40.0, 42.0
 ROW_H, BODY_SIZE, HEAD_SIZE, TITLE_SIZE = 15.0, 9.0, 9.5, 15.0
@@ -59,41 +56,8 @@ class NoticeDocument:
     objection_url: str = ""
 
 
-@cache
-def _register_fonts() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
-
-
 def _cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _width(text: str, font: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, font, size)
-
-
-@lru_cache(maxsize=4096)
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """`text` cut (with an ellipsis) to fit `width`; titles and units repeat, so this is cached."""
-    if _width(text, font, size) <= width:
-        return text
-    while text and _width(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines of `text` no wider than `width`, broken anywhere (Chinese has no spaces to break at)."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for char in paragraph:
-            if line and _width(line + char, font, size) > width:
-                lines.append(line)
-                line = ""
-            line += char
-        lines.append(line)
-    return lines
 
 
 def header_lines(doc: NoticeDocument) -> list[str]:
@@ -108,7 +72,7 @@ def header_lines(doc: NoticeDocument) -> list[str]:
         how,
         f"公示编号：{doc.reference}　共{len(doc.rows)}人次，补贴金额合计{doc.total:,.2f}元",
     ]
-    return [line for text in texts for line in _wrap(text, CJK, BODY_SIZE, width)]
+    return [line for text in texts for line in wrap_text(text, CJK, BODY_SIZE, width)]
 
 
 def render(doc: NoticeDocument, *, compress: bool = True) -> bytes:
@@ -137,7 +101,7 @@ def render(doc: NoticeDocument, *, compress: bool = True) -> bytes:
 def _draw_header(canvas: Canvas, doc: NoticeDocument, lines: list[str], x_edges: list[float]) -> float:
     y = PAGE_H - MARGIN_TOP - TITLE_SIZE
     canvas.setFont(CJK, TITLE_SIZE)
-    canvas.drawCentredString(PAGE_W / 2, y, _fit(doc.title, CJK, TITLE_SIZE, PAGE_W - 2 * MARGIN_X))
+    canvas.drawCentredString(PAGE_W / 2, y, fit_text(doc.title, CJK, TITLE_SIZE, PAGE_W - 2 * MARGIN_X))
     y -= 12
     canvas.setFont(CJK, BODY_SIZE)
     for line in lines:
@@ -171,7 +135,7 @@ def _draw_row(canvas: Canvas, row: tuple, x_edges: list[float], y: float) -> Non
         if right:
             canvas.drawRightString(left + col_w - CELL_PAD, base, text)
         else:
-            canvas.drawString(left + CELL_PAD, base, _fit(text, font, BODY_SIZE, col_w - 2 * CELL_PAD))
+            canvas.drawString(left + CELL_PAD, base, fit_text(text, font, BODY_SIZE, col_w - 2 * CELL_PAD))
     canvas.line(MARGIN_X, y, x_edges[-1], y)
 
 
@@ -185,7 +149,7 @@ def _draw_footer(canvas: Canvas, doc: NoticeDocument, page: int, pages: int) -> 
 
 def _layout(doc: NoticeDocument) -> tuple[list[str], int, int]:
     """(header lines, rows per page, pages): the same header on every page, so the count is exact."""
-    _register_fonts()
+    register_fonts()
     lines = header_lines(doc)
     header_h = TITLE_SIZE + 12 + len(lines) * LINE_H + 8 + ROW_H
     per_page = max(1, int((PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - header_h) // ROW_H))

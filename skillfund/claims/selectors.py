@@ -1,0 +1,130 @@
+"""Reads of the review chain (§4.3.d): which steps a user may take on an application now, what is
+waiting for a user ("my work"), what an application asks for, and what its claim lines decided.
+
+Everything here is derived from the one transition table in claims/workflow.py and the guard the
+actions themselves run (claims/review.py), so a button shows exactly when the step would pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from skillfund.accounts.scoping import role_of
+from skillfund.claims.models import Application, Claim, Decision
+from skillfund.claims.review import StepRefused, _ensure_allowed
+from skillfund.claims.workflow import STEPS, Step
+from skillfund.funds.models import PaymentLine
+from skillfund.notices.models import NoticeEntry
+
+# Steps that move an application forward; returning and rejecting are always side exits, and an
+# objection is filed by the public on the notice page, not from the back office.
+SIDE_STEPS = frozenset({"return", "reject"})
+DECIDED = (Decision.Purpose.DECISION, Decision.Purpose.GRANT)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def steps_available(application: Application, user: Any) -> list[Step]:
+    """The steps of the table `user` may take on `application` now, in table order.
+
+    Each is checked by the same guard `application_step` runs (status and path, role, responsible
+    department or applicant, segregation of duties), leaving out only the reason, which the step
+    page asks for. Public steps (an objection) are taken on the public notice page instead.
+    """
+    if role_of(user) is None:
+        return []
+    return [s for s in STEPS.values() if not s.public and step_refusal(application, s.name, user) is None]
+
+
+def step_refusal(application: Application, step: str, user: Any) -> StepRefused | None:
+    """Why the review chain's guard would refuse `user` the step now (reason aside), or None."""
+    try:
+        _ensure_allowed(application, step, user, reason="(asked on the step page)")
+    except StepRefused as refused:
+        return refused
+    return None
+
+
+def my_work(user: Any, *, today: Any = None) -> Q:
+    """A filter for the applications waiting for `user`'s role: those in a status from which the
+    table lets the role take a forward step (department: submitted for verification; HR: verified,
+    checked, past its notice; finance: approved; an applicant: its drafts and returned ones).
+
+    An approval waits for the notice to close, so applications still in an open notice are left out.
+    Scope (which department, which applicant) is the caller's queryset's business.
+    """
+    role = role_of(user)
+    if role is None:
+        return Q(pk__in=[])
+    today = today or timezone.localdate()
+    found = Q(pk__in=[])
+    for step in STEPS.values():
+        if step.public or step.name in SIDE_STEPS or role not in step.roles:
+            continue
+        for path, sources in step.sources.items():
+            condition = Q(path=path, status__in=sources)
+            if step.name == "submit":
+                # Everyone may submit; what waits for a user is what they (or their organization) started.
+                mine = Q(created_by=user)
+                if getattr(user, "organization_id", None):
+                    mine |= Q(applicant_id=user.organization_id)
+                condition &= mine
+            if step.name == "approve":
+                condition &= ~Exists(
+                    NoticeEntry.objects.filter(application=OuterRef("pk"), notice__closes_on__gte=today)
+                )
+            found |= condition
+    return found
+
+
+def with_amounts(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate `amount`: the subsidy and living allowance of each claim line's latest decision
+    (previews left out), summed over the application — what it asks for now."""
+    latest = Decision.objects.filter(claim_id=OuterRef("claim_id"), purpose__in=DECIDED).order_by("-decided_at", "-id")
+    per_application = (
+        Decision.objects.filter(claim__application_id=OuterRef("pk"), purpose__in=DECIDED)
+        .filter(pk=Subquery(latest.values("pk")[:1]))
+        .order_by()
+        .values("claim__application_id")
+        .annotate(total=Sum(F("subsidy") + F("living_allowance"), output_field=MONEY))
+        .values("total")
+    )
+    return queryset.annotate(amount=Coalesce(Subquery(per_application, output_field=MONEY), Value(Decimal("0.00"))))
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    claim: Claim
+    decision: Decision | None
+
+
+def claim_lines(application: Application) -> list[ClaimLine]:
+    """Each claim of the application with its latest decision (None if never decided)."""
+    claims = list(
+        application.claims.select_related("person", "catalog_item", "enrolment__class_plan", "employment").order_by(
+            "pk"
+        )
+    )
+    latest: dict[int, Decision] = {}
+    decisions = Decision.objects.filter(claim_id__in=[c.pk for c in claims], purpose__in=DECIDED).order_by(
+        "claim_id", "decided_at", "id"
+    )
+    by_id = {c.pk: c for c in claims}
+    for decision in decisions:
+        decision.claim = by_id[decision.claim_id]  # decision_lines reads the claim: no query per line
+        latest[decision.claim_id] = decision
+    return [ClaimLine(c, latest.get(c.pk)) for c in claims]
+
+
+def live_payment_line(application: Application) -> PaymentLine | None:
+    """An unpaid, uncancelled payment line of the application (left by a refused payment)."""
+    return (
+        PaymentLine.objects.filter(application=application, cancelled_at__isnull=True, transaction__isnull=True)
+        .select_related("batch")
+        .first()
+    )

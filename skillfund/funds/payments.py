@@ -1,0 +1,433 @@
+"""Paying approved applications in batches (§4.3.d: "report to finance, which disburses").
+
+Finance gathers approved applications into a `PaymentBatch`, pays it, exports the payment file for
+the bank, and records the bank's reference on each line.
+
+The amount of a line (§3.3, §3.3.f, §3.3.h):
+    granted = Σ over the application's granted claims of (Grant.amount + the grant decision's
+              living allowance)  — refused claims add nothing;
+    advance = the advance paid for the application's class and not yet settled, up to `granted`
+              (only the first live line for that class and institution deducts it);
+    amount  = granted − advance  (the amount due; the database checks this identity).
+A line that deducts an advance is booked by `settle` (expense the total, clear the advance, pay
+the rest); any other line by `pay`, which first keeps back whatever the payee owes from a §4.3.b
+recovery. What the bank transfers is the cash the ledger paid out, shown in the payment file.
+
+Nothing is paid twice. Each line is paid in its own transaction — the ledger booking (idempotency
+key ``application:<id>:pay``), the line's transaction and paid time, and the review chain's "pay"
+step commit together or not at all — under a row lock on the line, so a process killed between
+two lines leaves every line paid or untouched, a rerun skips the paid ones, and two processes
+paying one batch at once pay each line once. An application is in at most one live line (a
+partial unique constraint), so it cannot be batched twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from skillfund.accounts import permissions
+from skillfund.claims.models import Application, Grant
+from skillfund.claims.review import application_step
+from skillfund.claims.workflow import Status
+from skillfund.core import audit
+from skillfund.core.errors import DomainError
+from skillfund.funds.actions import pay, settle
+from skillfund.funds.models import MONEY, PaymentBatch, PaymentLine, Posting
+from skillfund.funds.selectors import cents, outstanding_advance
+
+ZERO = Decimal("0.00")
+BANK_REFERENCE_MAX = 60
+
+
+def _refuse(code: str, zh: str, en: str) -> DomainError:
+    return DomainError(code, zh, en, clause="§4.3.d")
+
+
+def _ensure_finance(actor: Any, verb: str = "add") -> None:
+    if not permissions.allowed(actor, "funds.paymentbatch", verb):
+        raise DomainError(
+            "not_permitted",
+            f"用户 {getattr(actor, 'username', '')} 无权办理付款，须由财政部门办理",
+            f"user {getattr(actor, 'username', '')} may not pay applications; the finance bureau does",
+            clause="§4.3.d",
+        )
+
+
+def idempotency_key_of(application: Application) -> str:
+    """The ledger's idempotency key for paying an application: one payment per application, ever."""
+    return f"application:{application.pk}:pay"
+
+
+# ---- amounts ---------------------------------------------------------------------------------------
+
+
+def granted_amounts(application_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Σ (grant amount + grant decision's living allowance) per application, to the cent."""
+    money = DecimalField(**MONEY)
+    rows = (
+        Grant.objects.filter(claim__application_id__in=list(application_ids))
+        .values("claim__application_id")
+        .annotate(
+            subsidy=Coalesce(Sum("amount"), Value(ZERO), output_field=money),
+            allowance=Coalesce(Sum("decision__living_allowance"), Value(ZERO), output_field=money),
+        )
+        .order_by()
+    )
+    return {r["claim__application_id"]: cents(r["subsidy"]) + cents(r["allowance"]) for r in rows}
+
+
+def payee_of(application: Application) -> Any:
+    """The person for an individual application, otherwise the applying organization."""
+    if application.kind == Application.Kind.INDIVIDUAL and application.person_id:
+        return application.person
+    return application.applicant or application.person
+
+
+def _advance_is_deducted_elsewhere(application: Application) -> bool:
+    """Another live, unpaid line already deducts this class's advance from this institution."""
+    return (
+        PaymentLine.objects.filter(
+            cancelled_at__isnull=True,
+            transaction__isnull=True,
+            advance__gt=0,
+            application__class_plan_id=application.class_plan_id,
+            organization_id=application.applicant_id,
+        )
+        .exclude(application=application)
+        .exists()
+    )
+
+
+# ---- batches ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_batch_create(
+    *, applications: Iterable[Application], actor: Any, reference: str | None = None
+) -> PaymentBatch:
+    """Gather approved applications into one batch, one line each, with the amounts due."""
+    _ensure_finance(actor)
+    ids = sorted({a.pk for a in applications})
+    if not ids:
+        raise _refuse("batch_empty", "付款批次中没有申请", "a payment batch needs at least one application")
+    # The same lock order as the review chain's steps (by id), so concurrent batches cannot deadlock.
+    locked = list(
+        Application.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .select_related("applicant", "person")
+    )
+    not_approved = [a.reference for a in locked if a.status != Status.APPROVED]
+    if not_approved:
+        raise _refuse(
+            "not_approved",
+            f"申请{'、'.join(not_approved[:5])}尚未批准或已付款，不能付款",
+            f"not approved (or already paid), so not payable: {', '.join(not_approved[:5])}",
+        )
+    batched = list(
+        PaymentLine.objects.filter(application_id__in=ids, cancelled_at__isnull=True)
+        .values_list("application__reference", flat=True)
+        .order_by("application_id")
+    )
+    if batched:
+        raise _refuse(
+            "already_batched",
+            f"申请{'、'.join(batched[:5])}已在其他付款批次中",
+            f"already in a payment batch: {', '.join(batched[:5])}",
+        )
+    granted = granted_amounts(ids)
+    nothing = [a.reference for a in locked if granted.get(a.pk, ZERO) <= 0]
+    if nothing:
+        raise _refuse(
+            "nothing_to_pay",
+            f"申请{'、'.join(nothing[:5])}没有获批的补贴金额",
+            f"no subsidy was granted on: {', '.join(nothing[:5])}",
+        )
+    batch = PaymentBatch.objects.create(
+        reference=reference or f"PB{timezone.localdate():%Y%m%d}-{uuid.uuid4().hex[:8].upper()}",
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    lines, advanced = [], set()
+    for application in locked:
+        payee = payee_of(application)
+        gross, advance = granted[application.pk], ZERO
+        key = (application.class_plan_id, application.applicant_id)
+        if (
+            application.class_plan_id
+            and payee == application.applicant
+            and key not in advanced
+            and not _advance_is_deducted_elsewhere(application)
+        ):
+            advance = min(outstanding_advance(application.applicant, application.class_plan), gross)
+            if advance:
+                advanced.add(key)
+        lines.append(
+            PaymentLine(
+                batch=batch,
+                application=application,
+                organization=payee if payee == application.applicant else None,
+                person=None if payee == application.applicant else payee,
+                granted=gross,
+                advance=advance,
+                amount=gross - advance,
+            )
+        )
+    PaymentLine.objects.bulk_create(lines)
+    audit.record(
+        actor=actor,
+        action="payment.batch_create",
+        target=batch,
+        after={"lines": len(lines), "amount": sum((line.amount for line in lines), ZERO)},
+    )
+    return batch
+
+
+@dataclass
+class BatchPayment:
+    """What one run of `payment_batch_pay` did, line id by line id."""
+
+    paid: list[int] = field(default_factory=list)
+    already_paid: list[int] = field(default_factory=list)
+    refused: dict[int, DomainError] = field(default_factory=dict)
+
+
+def payment_batch_pay(
+    *, batch: PaymentBatch, actor: Any, after_line: Callable[[PaymentLine], None] | None = None
+) -> BatchPayment:
+    """Pay every live line of the batch not paid yet, each in its own transaction.
+
+    A line the rules refuse (a balance too small, an application no longer approved, …) stays
+    unpaid with the reason recorded on it; the others go on. `after_line` is called after each
+    line's transaction has committed (a progress hook; tests use it to stop a process midway).
+    """
+    _ensure_finance(actor)
+    if transaction.get_connection().in_atomic_block:
+        # Inside an outer transaction the lines would commit together, and a crash would undo paid
+        # lines' bookkeeping while the bank file may already have gone out.
+        raise RuntimeError("payment_batch_pay commits line by line; call it outside a transaction")
+    result = BatchPayment()
+    line_ids = list(
+        PaymentLine.objects.filter(batch=batch, cancelled_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    for line_id in line_ids:
+        try:
+            paid_now, line = _pay_line(line_id, actor)
+        except DomainError as exc:
+            _note_refusal(line_id, exc)
+            result.refused[line_id] = exc
+            continue
+        (result.paid if paid_now else result.already_paid).append(line_id)
+        if after_line is not None:
+            after_line(line)
+    return result
+
+
+@transaction.atomic
+def _pay_line(line_id: int, actor: Any) -> tuple[bool, PaymentLine]:
+    """Pay one line: ledger, line and review chain in one transaction. (False, line) if paid before."""
+    line = (
+        PaymentLine.objects.select_for_update(of=("self",))
+        .select_related("organization", "person", "application__class_plan", "application__applicant")
+        .select_related("application__department")
+        .get(pk=line_id)
+    )
+    if line.transaction_id is not None or line.cancelled_at is not None:
+        return False, line
+    application = line.application
+    payee = line.payee
+    memo = f"{application.reference} 职业技能培训补贴 / training subsidy"
+    key = idempotency_key_of(application)
+    outstanding = (
+        outstanding_advance(application.applicant, application.class_plan)
+        if application.class_plan_id and line.organization_id == application.applicant_id
+        else ZERO
+    )
+    if min(outstanding, line.granted) != line.advance and (line.advance or outstanding):
+        raise _refuse(
+            "advance_changed",
+            f"开班计划的未结算预拨款为 {outstanding} 元，与批次中扣除的 {line.advance} 元不符；请取消本行后重新编入批次",
+            f"the class's unsettled advance is {outstanding} CNY, but the line deducts {line.advance} CNY; "
+            "cancel the line and batch the application again",
+        )
+    if line.advance:
+        booked = settle(
+            organization=payee,
+            total=line.granted,
+            subject=application.class_plan,
+            actor=actor,
+            idempotency_key=key,
+            department=application.department,
+            memo=memo,
+        )
+    else:
+        booked = pay(
+            payee=payee,
+            amount=line.amount,
+            subject=application,
+            actor=actor,
+            idempotency_key=key,
+            department=application.department,
+            memo=memo,
+        )
+    line.transaction, line.paid_at = booked, timezone.now()
+    line.refused_code = line.refused_reason = ""
+    line.save(update_fields=["transaction", "paid_at", "refused_code", "refused_reason"])
+    application_step(application=application, step="pay", actor=actor)
+    return True, line
+
+
+@transaction.atomic
+def _note_refusal(line_id: int, exc: DomainError) -> None:
+    # The last refusal, for the finance officer to read; not an audit fact (nothing was paid).
+    PaymentLine.objects.filter(pk=line_id, transaction__isnull=True).update(
+        refused_code=exc.code[:40], refused_reason=f"{exc.zh} / {exc.en}"[:300]
+    )
+
+
+@transaction.atomic
+def payment_line_cancel(*, line: PaymentLine, actor: Any, reason: str) -> PaymentLine:
+    """Take an unpaid line out of its batch, so the application can be batched again."""
+    _ensure_finance(actor, "change")
+    if not reason.strip():
+        raise _refuse("reason_required", "取消付款须说明理由", "say why the line is cancelled")
+    line = PaymentLine.objects.select_for_update().get(pk=line.pk)
+    if line.transaction_id is not None:
+        raise _refuse("line_paid", "该行已付款，不能取消；如需冲销请办理冲销", "the line is paid; reverse it instead")
+    if line.cancelled_at is not None:
+        raise _refuse("line_cancelled", "该行已取消", "the line is already cancelled")
+    line.cancelled_at = timezone.now()
+    line.save(update_fields=["cancelled_at"])
+    audit.record(actor=actor, action="payment.line_cancel", target=line, reason=reason.strip())
+    return line
+
+
+@transaction.atomic
+def payment_record_bank_reference(*, line: PaymentLine, reference: str, actor: Any) -> PaymentLine:
+    """Record the bank's reference for a paid line. Recording the same reference again changes nothing."""
+    _ensure_finance(actor, "change")
+    reference = (reference or "").strip()
+    if not reference or len(reference) > BANK_REFERENCE_MAX:
+        raise _refuse(
+            "bank_reference_invalid",
+            f"银行流水号须为 1 至 {BANK_REFERENCE_MAX} 个字符",
+            f"a bank reference has 1 to {BANK_REFERENCE_MAX} characters",
+        )
+    line = PaymentLine.objects.select_for_update().get(pk=line.pk)
+    if line.transaction_id is None:
+        raise _refuse("line_not_paid", "该行尚未付款，不能登记银行流水号", "the line is not paid yet")
+    if line.bank_reference == reference:
+        return line
+    if line.bank_reference:
+        raise _refuse(
+            "bank_reference_recorded",
+            f"该行已登记银行流水号 {line.bank_reference}",
+            f"the line already has the bank reference {line.bank_reference}",
+        )
+    line.bank_reference = reference
+    line.save(update_fields=["bank_reference"])
+    audit.record(actor=actor, action="payment.bank_reference", target=line, after={"bank_reference": reference})
+    return line
+
+
+# ---- reads -----------------------------------------------------------------------------------------
+
+
+def batch_status(batch: PaymentBatch) -> str:
+    """ "completed" when every live line is paid, else "open"."""
+    unpaid = PaymentLine.objects.filter(batch=batch, cancelled_at__isnull=True, transaction__isnull=True)
+    return "open" if unpaid.exists() else "completed"
+
+
+def cash_paid(lines: Iterable[PaymentLine]) -> dict[int, Decimal]:
+    """What the bank transfers per paid line: the cash its transaction paid out (after any offset)."""
+    by_txn = {line.transaction_id: line.pk for line in lines if line.transaction_id}
+    rows = (
+        Posting.objects.filter(transaction_id__in=list(by_txn), account__code="cash")
+        .values("transaction_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    paid = dict.fromkeys(by_txn.values(), ZERO)
+    paid.update({by_txn[r["transaction_id"]]: -cents(r["total"]) for r in rows})
+    return paid
+
+
+FILE_COLUMNS = (
+    ("序号", "No."),
+    ("收款方", "Payee"),
+    ("统一社会信用代码/身份证号（脱敏）", "Credit code / ID (masked)"),
+    ("金额（元）", "Amount (CNY)"),
+    ("申请编号", "Application"),
+    ("摘要", "Memo"),
+)
+
+
+def _safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def payment_rows(batch: PaymentBatch) -> tuple[list[list[Any]], Decimal]:
+    """The transfers for the bank: paid lines whose payment left cash, with masked identifiers."""
+    lines = list(
+        PaymentLine.objects.filter(batch=batch, cancelled_at__isnull=True, transaction__isnull=False)
+        .select_related("application", "organization", "person")
+        .order_by("pk")
+    )
+    paid = cash_paid(lines)
+    rows, total = [], ZERO
+    for line in lines:
+        amount = paid[line.pk]
+        if amount <= 0:  # wholly offset against a recovery or covered by the advance: no transfer
+            continue
+        payee = line.payee
+        identifier = line.organization.credit_code if line.organization_id else line.person.id_masked
+        rows.append(
+            [
+                len(rows) + 1,
+                _safe(payee.name),
+                identifier or "",
+                amount,
+                line.application.reference,
+                _safe(f"{line.application.reference} 职业技能培训补贴 {batch.reference}"),
+            ]
+        )
+        total += amount
+    return rows, total
+
+
+def payment_file(*, batch: PaymentBatch, fmt: str) -> bytes:
+    """The batch's payment file for the bank, .xlsx or .csv (UTF-8 with BOM, so Excel reads it),
+    with a totals row. Never a full ID number: persons appear by their masked ID."""
+    rows, total = payment_rows(batch)
+    header = [f"{zh} {en}" for zh, en in FILE_COLUMNS]
+    totals = ["合计 Total", f"{len(rows)} 笔", "", total, "", batch.reference]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerows(
+            [header, *([*r[:3], f"{r[3]:.2f}", *r[4:]] for r in rows), [*totals[:3], f"{total:.2f}", *totals[4:]]]
+        )
+        return ("\ufeff" + buffer.getvalue()).encode()
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("付款明细")
+        for row in [header, *rows, totals]:
+            sheet.append(row)
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
+    raise DomainError("file_format", f"不支持的文件格式：{fmt}", f"unknown payment file format {fmt!r} (xlsx or csv)")

@@ -1,0 +1,93 @@
+"""Public pages of the disclosure of fund use (§4.3.a): no sign-in, Chinese with an English switch
+like the notices. Every figure comes from `selectors.disclosure`, which reads no personal data and
+withholds small cells; the page, the PDF and the xlsx print the same `tables`."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from skillfund.reports import pdf, selectors, tables, xlsx
+from skillfund.reports.selectors import Disclosure
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report(year: int, quarter: int | None) -> Disclosure:
+    if year not in selectors.years_available() or quarter not in (None, 1, 2, 3, 4):
+        raise Http404
+    start, end = selectors.period_of(year, quarter)
+    return selectors.disclosure(year=year, period_start=start, period_end=end)
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh"
+
+
+def _url(name: str, year: int, quarter: int | None) -> str:
+    if quarter is None:
+        return reverse(f"reports:year{name}", args=[year])
+    return reverse(f"reports:quarter{name}", args=[year, quarter])
+
+
+def _filename(year: int, quarter: int | None, ext: str) -> str:
+    return f"disclosure-{year}{f'-q{quarter}' if quarter else ''}.{ext}"
+
+
+@require_GET
+def disclosure_index(request: HttpRequest) -> HttpResponse:
+    """The chooser; without a choice, the current year's report."""
+    year, quarter = request.GET.get("year", ""), request.GET.get("quarter", "")
+    if year.isdigit():
+        return redirect(_url("", int(year), int(quarter) if quarter.isdigit() else None))
+    return disclosure_page(request, timezone.localdate().year)
+
+
+@require_GET
+def disclosure_page(request: HttpRequest, year: int, quarter: int | None = None) -> HttpResponse:
+    report = _report(year, quarter)
+    lang = _lang()
+    shown = [
+        {
+            "title": table.title,
+            "heads": [(c.head, c.numeric) for c in table.columns],
+            "rows": [
+                [(tables.text(v), c.numeric) for v, c in zip(row, table.columns, strict=True)] for row in table.rows
+            ],
+            "total": table.total
+            and [(tables.text(v), c.numeric) for v, c in zip(table.total, table.columns, strict=True)],
+        }
+        for table in tables.tables(report, lang)
+    ]
+    context = {
+        "report": report,
+        "title": tables.title(report, lang),
+        "subtitle": tables.subtitle(report, lang),
+        "tables": shown,
+        "notes": tables.notes(report, lang),
+        "years": selectors.years_available(),
+        "year": year,
+        "quarter": quarter,
+        "quarters": [1, 2, 3, 4],
+        "pdf_url": _url("_pdf", year, quarter),
+        "xlsx_url": _url("_xlsx", year, quarter),
+    }
+    return render(request, "reports/disclosure.html", context)
+
+
+@require_GET
+def disclosure_pdf(request: HttpRequest, year: int, quarter: int | None = None) -> HttpResponse:
+    response = HttpResponse(pdf.render(_report(year, quarter)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(year, quarter, "pdf")}"'
+    return response
+
+
+@require_GET
+def disclosure_xlsx(request: HttpRequest, year: int, quarter: int | None = None) -> HttpResponse:
+    response = HttpResponse(xlsx.render(_report(year, quarter)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(year, quarter, "xlsx")}"'
+    return response
