@@ -46,6 +46,8 @@ from skillfund.training.models import ClassPlan, Employment, Enrolment
 CLOSED_NOTICE_ON = date(2026, 11, 2)  # closes 2026-11-09: the demo's "past notice" (calendar has 2026)
 NOTICE_CONTACT = "鄂尔多斯市人力资源和社会保障局职业能力建设科 电话 0477-8580000（工作日 8:30–17:30）"
 WORK_ITEM = "ecommerce"  # the 2020 sample catalog has no garment item; §3.3.g pays by month, not by item
+
+
 def _certified(plan: ClassPlan) -> list[Enrolment]:
     return list(
         Enrolment.objects.filter(class_plan=plan, certificates__isnull=False, claims=None)
