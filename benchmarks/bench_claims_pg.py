@@ -267,39 +267,6 @@ def batch_claims(raw, persons, catalog, stamp: str):
     return claim_frame(claims, stamp=stamp, batch="bench", status="submitted")
 
 
-# The proposed fix for claims/facts.py (see README): anti-join by NOT EXISTS instead of NOT IN over
-# the subquery, and the work-based months summed only for the batch's persons. Portable: on SQLite
-# `{claims}` is a list of placeholders, which `x.id IN ({claims})` takes as well.
-PATCHED_CLAIMS_SQL_WORK = """LEFT JOIN (SELECT g.person_id, SUM(g.months) AS months FROM claims_grant g
-           WHERE g.kind = 'work_based'
-             AND g.person_id IN (SELECT person_id FROM claims_claim WHERE id IN ({claims}))
-             AND NOT EXISTS (SELECT 1 FROM claims_claim x WHERE x.id = g.claim_id AND x.id IN ({claims}))
-           GROUP BY g.person_id) w ON w.person_id = c.person_id"""
-PATCHED_HISTORY_NOT_IN = "NOT EXISTS (SELECT 1 FROM claims_claim x WHERE x.id = g.claim_id AND x.id IN ({claims}))"
-
-
-def apply_facts_sql(mode: str, cur) -> None:
-    """How load_facts's SQL runs: as is, with a session work_mem large enough for PostgreSQL to hash
-    the NOT IN subquery, or with the proposed SQL substituted in this process (the file is unchanged)."""
-    import re
-
-    from skillfund.claims import facts
-
-    if mode == "work-mem":
-        cur.execute("SET work_mem = '64MB'")  # Django's connection: the session load_facts uses
-    elif mode == "patched":
-        claims_sql, n = re.subn(
-            r"LEFT JOIN \(SELECT person_id, SUM\(months\).*?\) w ON w.person_id = c.person_id",
-            PATCHED_CLAIMS_SQL_WORK,
-            facts._CLAIMS_SQL,
-            flags=re.S,
-        )
-        history_sql = facts._HISTORY_SQL.replace("g.claim_id NOT IN ({claims})", PATCHED_HISTORY_NOT_IN)
-        if n != 1 or history_sql == facts._HISTORY_SQL:
-            raise SystemExit("claims/facts.py changed: the patch no longer applies; run with --facts-sql as-is")
-        facts._CLAIMS_SQL, facts._HISTORY_SQL = claims_sql, history_sql
-
-
 def facts_plan_cost(claims_sql: str, sql_params: list) -> dict[str, float]:
     """The planner's total cost of each statement load_facts will send (to refuse a quadratic plan)."""
     import json
@@ -398,14 +365,6 @@ def main() -> None:
         action="store_true",
         help="reuse a kept database: keep persons, statuses and history, delete and re-COPY the batch",
     )
-    parser.add_argument(
-        "--facts-sql",
-        choices=("as-is", "work-mem", "patched"),
-        default="work-mem",
-        help="as-is: claims/facts.py untouched on a default server (work_mem 4MB: its NOT IN over 1M ids is "
-        "planned as a quadratic subplan and is refused); work-mem: SET work_mem = '64MB' for the session "
-        "(default); patched: the proposed SQL substituted in this process",
-    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_CLAIMS_DATABASE_URL", DEFAULT_URL)
 
@@ -458,18 +417,10 @@ def main() -> None:
 
     params = default_parameters()
     claims_sql, sql_params = "SELECT id FROM claims_claim WHERE batch = %s", ["bench"]
-    with connection.cursor() as cur:
-        apply_facts_sql(args.facts_sql, cur)
     costs = facts_plan_cost(claims_sql, sql_params)
-    print(
-        f"\nfacts SQL: {args.facts_sql}; planner cost "
-        + ", ".join(f"{k.strip('_')} {v:,.0f}" for k, v in costs.items())
-    )
+    print("\nfacts SQL planner cost " + ", ".join(f"{k.strip('_')} {v:,.0f}" for k, v in costs.items()))
     if max(costs.values()) > 1e9:
-        raise SystemExit(
-            "a facts query is planned as a nested NOT IN subplan (quadratic: hours for 1M claims). "
-            "Run with --facts-sql work-mem or --facts-sql patched."
-        )
+        raise SystemExit("a facts query is planned as a quadratic subplan: claims/facts.py regressed")
     # Per-statement split of (b): wrap facts._frame (one call per statement, in load_facts's order).
     from skillfund.claims import facts as facts_module
 

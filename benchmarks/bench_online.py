@@ -15,7 +15,6 @@ and the same split into reading the facts, deciding and the rest (store + audit 
 
 --large decides --calls random claims of the batch 'bench' in skillfund_bench_claims (left by
 `bench_claims_pg.py --keep`), whose persons carry on average 6 past grants among 3,000,000.
---facts-sql patched substitutes, in this process only, the proposed facts SQL (see bench_claims_pg.py).
 """
 
 from __future__ import annotations
@@ -117,7 +116,6 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=520, help="claims to submit (demo database)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed calls first")
     parser.add_argument("--large", action="store_true", help="use the database kept by bench_claims_pg.py --keep")
-    parser.add_argument("--facts-sql", choices=("as-is", "patched"), default="as-is")
     parser.add_argument("--keep", action="store_true", help="keep the demo database afterwards")
     args = parser.parse_args()
 
@@ -145,11 +143,6 @@ def main() -> None:
     from skillfund.claims.actions import claim_decide
     from skillfund.claims.models import Claim, Decision, Grant
     from skillfund.registry.models import Person
-
-    if args.facts_sql == "patched":
-        from bench_claims_pg import apply_facts_sql
-
-        apply_facts_sql("patched", None)
 
     if args.large:
         rng = random.Random(7)

@@ -12,8 +12,8 @@ Timed:
            all their claims under the persons' locks, one conditional UPDATE, one event each), and,
            for comparison, the per-application `application_step(step="approve")` on a sample;
   pay      `funds.payments.payment_batch_create` + `payment_batch_pay` on all of them: one ledger
-           transaction, line update and review-chain "pay" step per application, each line in its
-           own transaction.
+           transaction, line update and review-chain "pay" step per application, 50 lines per
+           database transaction (`funds.actions.pay_many`, `claims.review.applications_step`).
 The database is dropped at the end unless --keep.
 """
 

@@ -17,6 +17,7 @@ from skillfund.claims.actions import claim_submit
 from skillfund.claims.models import Application, Claim
 from skillfund.claims.review import application_create, application_step
 from skillfund.claims.workflow import Path, Status
+from skillfund.core import audit
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.funds import selectors
@@ -24,6 +25,7 @@ from skillfund.funds.actions import advance_pay, recover
 from skillfund.funds.models import PaymentLine, Transaction
 from skillfund.funds.payments import (
     batch_status,
+    chunk_size,
     payment_batch_create,
     payment_batch_pay,
     payment_file,
@@ -211,6 +213,39 @@ def test_a_payment_above_the_balance_is_refused_for_that_line_and_the_others_go_
     second_line.refresh_from_db()
     assert second_line.refused_code == "" and paid_once(second)
     assert balance("cash") == Decimal("100.00") and selectors.ledger_problems() == []
+
+
+def test_a_refused_line_in_a_chunk_rolls_back_alone_and_the_rest_of_the_chunk_is_paid(people):
+    first, second, third = (approved_individual(people["hr"]) for _ in range(3))
+    batch = payment_batch_create(applications=[first, second, third], actor=people["finance"])
+    Application.objects.filter(pk=second.pk).update(status=Status.CHECKED)  # no longer approved
+    run = payment_batch_pay(batch=batch, actor=people["finance"], lines_per_transaction=3)
+    lines = list(batch.lines.order_by("pk"))
+    assert run.paid == [lines[0].pk, lines[2].pk] and list(run.refused) == [lines[1].pk]
+    assert run.refused[lines[1].pk].code == "transition_not_allowed"
+    lines[1].refresh_from_db()
+    assert lines[1].transaction is None and lines[1].refused_code == "transition_not_allowed"
+    assert paid_once(first) and paid_once(third)
+    assert not Transaction.objects.filter(idempotency_key=f"application:{second.pk}:pay").exists()
+    assert balance("cash") == Decimal("97600.00") and selectors.ledger_problems() == []
+    assert list(audit.verify()) == []
+
+
+def test_a_chunk_that_runs_out_of_cash_pays_what_the_balance_covers_in_line_order():
+    finance, hr = finance_officer(), UserFactory(role=Role.HR_STAFF)
+    fund("2500.00", actor=finance)
+    apps = [approved_individual(hr) for _ in range(3)]
+    batch = payment_batch_create(applications=apps, actor=finance)
+    run = payment_batch_pay(batch=batch, actor=finance, lines_per_transaction=3)
+    lines = list(batch.lines.order_by("pk"))
+    assert run.paid == [lines[0].pk, lines[1].pk] and list(run.refused) == [lines[2].pk]
+    assert run.refused[lines[2].pk].code == "insufficient_balance"
+    assert balance("cash") == Decimal("100.00") and selectors.ledger_problems() == []
+    assert list(audit.verify()) == []
+
+
+def test_small_batches_commit_line_by_line_and_large_ones_fifty_lines_at_a_time():
+    assert [chunk_size(n) for n in (1, 6, 39, 40, 100, 1000, 5000)] == [1, 1, 1, 2, 5, 50, 50]
 
 
 # ---- §3.3.h advance and §4.3.b recovery ---------------------------------------------------------------

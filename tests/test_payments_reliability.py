@@ -20,6 +20,7 @@ from django.db import connection, connections
 
 from skillfund.accounts.models import Role
 from skillfund.claims.workflow import Status
+from skillfund.core import audit
 from skillfund.funds import selectors
 from skillfund.funds.models import PaymentLine, Transaction
 from skillfund.funds.payments import payment_batch_create, payment_batch_pay
@@ -52,6 +53,8 @@ payment_batch_pay(
     after_line=after_line,
 )
 """
+# The same, paying two lines per database transaction.
+CHUNKED_CHILD = CHILD.replace("after_line=after_line,", "after_line=after_line, lines_per_transaction=2,")
 
 
 def _test_database_url() -> str:
@@ -135,3 +138,64 @@ def test_eight_concurrent_payments_of_one_batch_pay_each_application_once():
     assert Transaction.objects.filter(kind="payment").count() == 5
     assert balance("cash") == Decimal("94000.00") and balance("expense:subsidies") == Decimal("6000.00")
     assert selectors.ledger_problems() == []
+
+
+def test_a_chunked_batch_payment_killed_midway_loses_only_uncommitted_chunks_and_a_rerun_completes_it():
+    finance, hr = finance_officer(), UserFactory(role=Role.HR_STAFF)
+    fund("100000.00", actor=finance)
+    apps = [approved_individual(hr) for _ in range(7)]
+    batch = payment_batch_create(applications=apps, actor=finance)
+    connections.close_all()
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _test_database_url(),
+        "BATCH": str(batch.pk),
+        "ACTOR": str(finance.pk),
+        "STOP_AFTER": "3",  # the first line of the second chunk: that chunk has committed whole
+    }
+    env.pop("SKILLFUND_TEST_DB_NAME", None)
+    child = subprocess.run([sys.executable, "-c", CHUNKED_CHILD], cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert child.returncode == 17, child.stderr.decode()[-2000:]
+
+    lines = list(batch.lines.order_by("pk"))
+    assert [_line_state(line) for line in lines] == ["paid"] * 4 + ["untouched"] * 3
+    assert balance("cash") == Decimal("95200.00") and selectors.ledger_problems() == []
+
+    run = payment_batch_pay(batch=batch, actor=finance, lines_per_transaction=2)
+    assert len(run.paid) == 3 and len(run.already_paid) == 4 and not run.refused
+    assert [_line_state(line) for line in lines] == ["paid"] * 7
+    assert balance("cash") == Decimal("91600.00") and selectors.ledger_problems() == []
+    assert list(audit.verify()) == []
+
+
+def test_eight_concurrent_chunked_payments_of_one_batch_pay_each_application_once():
+    finance, hr = finance_officer(), UserFactory(role=Role.HR_STAFF)
+    fund("100000.00", actor=finance)
+    apps = [approved_individual(hr) for _ in range(7)]
+    batch = payment_batch_create(applications=apps, actor=finance)
+    barrier, outcomes = threading.Barrier(8), []
+
+    def one(size: int) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(payment_batch_pay(batch=batch, actor=finance, lines_per_transaction=size))
+        except Exception as exc:  # counted, not hidden
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one, args=(1 + i % 4,)) for i in range(8)]  # chunks of 1 to 4
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sum(len(o.paid) for o in outcomes) == 7
+    assert all(not o.refused for o in outcomes)
+    assert [_line_state(line) for line in batch.lines.order_by("pk")] == ["paid"] * 7
+    assert Transaction.objects.filter(kind="payment").count() == 7
+    assert balance("cash") == Decimal("91600.00") and balance("expense:subsidies") == Decimal("8400.00")
+    assert selectors.ledger_problems() == [] and list(audit.verify()) == []

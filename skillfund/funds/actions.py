@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -30,7 +31,7 @@ from skillfund.accounts.scoping import role_of
 from skillfund.core import audit
 from skillfund.core.errors import DomainError
 from skillfund.funds import selectors
-from skillfund.funds.chart import Chart, account_for
+from skillfund.funds.chart import Chart, account_for, accounts_for, party_code
 from skillfund.funds.models import Account, DepartmentBudget, FundSource, Posting, Transaction
 from skillfund.organizations.models import Organization
 from skillfund.policy.parameters import default_parameters
@@ -168,10 +169,15 @@ def _start(req: _Request, accounts: list[Account]) -> tuple[Transaction | None, 
     and then finds the first one's transaction committed."""
     if (booked := _replay(req)) is not None:
         return booked, {}
-    locked = {
-        a.pk: a for a in Account.objects.select_for_update().filter(pk__in={a.pk for a in accounts}).order_by("pk")
-    }
+    locked = lock_accounts(accounts)
     return _replay(req), locked
+
+
+def lock_accounts(accounts: Iterable[Account]) -> dict[int, Account]:
+    """Lock the accounts, in id order (the one order every write uses, so none deadlock), and
+    return them as read under the locks. Locking an account this transaction holds never waits."""
+    pks = {a.pk for a in accounts}
+    return {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
 
 
 def _validated(lines: list[Line]) -> list[Line]:
@@ -559,6 +565,175 @@ def pay(
     lines = [(expense, amount), (receivable, -offset), (cash, -(amount - offset))]
     after = {"amount": amount, "offset": offset, "cash": amount - offset}
     return _book(req, lines, locked, kind=Kind.OFFSET if offset else Kind.PAYMENT, after=after)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentOrder:
+    """One payment for `pay_many`: what `pay` takes, less the actor."""
+
+    payee: Party
+    amount: Decimal
+    subject: Any
+    idempotency_key: str | None = None
+    department: Organization | None = None
+    memo: str = ""
+
+
+@transaction.atomic
+def pay_many(*, orders: list[PaymentOrder], actor: Any) -> list[Transaction | DomainError]:
+    """`pay` for many orders in one transaction. Each order, in turn, is booked exactly as `pay`
+    would book it (same lines, offset, kind, fingerprint and audit record), or returns the
+    transaction already booked under its key, or is refused with the error `pay` would raise; a
+    refusal leaves the other orders alone. One result per order, in order.
+
+    Why not `pay` in a loop: a batch of 1,000 would find and lock the accounts, read the key and
+    the earlier payments 1,000 times each. Here each is one query for all the orders, and the
+    transactions, postings and balances are written in bulk. Balances are checked in order against
+    the balances read under the locks, so a payment that would overdraw cash is refused alone; the
+    database's check constraint still refuses a negative balance."""
+    _ensure_finance(actor)
+    results: list[Transaction | DomainError | None] = [None] * len(orders)
+    requests: dict[int, _Request] = {}
+    for i, order in enumerate(orders):
+        try:
+            requests[i] = _payment_request(order, actor)
+        except DomainError as exc:
+            results[i] = exc
+    expense, cash = account_for(Chart.EXPENSE), account_for(Chart.CASH)
+    receivables = accounts_for(Chart.RECEIVABLE, [req.payee for req in requests.values()])
+    locked = lock_accounts([expense, cash, *receivables.values()])
+    opening = {pk: account.balance for pk, account in locked.items()}
+    booked = _booked_under_keys(requests.values())
+    paid = _live_payments(requests.values())
+    planned: list[tuple[int, _Request, str, list[Line], dict[str, Any]]] = []
+    for i, req in requests.items():
+        payment = (*selectors.subject_ref(req.subject), party_code(req.payee))
+        if req.key in booked:  # a retry: the first booking, or a conflict (a different request)
+            first = booked[req.key]
+            results[i] = first if first.fingerprint == req.fingerprint else _key_conflict(req.key, first)
+            continue
+        if payment in paid:
+            results[i] = DomainError(
+                "already_paid", "该事项已付款", f"{selectors.subject_ref(req.subject)} is already paid to {req.payee}"
+            )
+            continue
+        amount, receivable = req.content["amount"], locked[receivables[party_code(req.payee)].pk]
+        offset = min(receivable.balance, amount)
+        lines = _validated(
+            [(a, x) for a, x in [(expense, amount), (receivable, -offset), (cash, offset - amount)] if x]
+        )
+        try:
+            _apply_in_memory(lines, locked)
+        except DomainError as exc:
+            results[i] = exc
+            continue
+        paid.add(payment)
+        if req.key:
+            booked[req.key] = Transaction(fingerprint=req.fingerprint)  # a second order with this key
+        kind = Kind.OFFSET if offset else Kind.PAYMENT
+        planned.append((i, req, kind, lines, {"amount": amount, "offset": offset, "cash": amount - offset}))
+    transactions = _write_bookings(planned, locked, opening)
+    for (i, req, _, lines, after), txn in zip(planned, transactions, strict=True):
+        results[i] = txn
+        _audit_booking(req, txn, lines, after)
+    # An order repeating a key booked earlier in this call returns that booking.
+    by_key = {txn.idempotency_key: txn for txn in transactions if txn.idempotency_key}
+    for i, req in requests.items():
+        if isinstance(results[i], Transaction) and results[i].pk is None:
+            results[i] = by_key[req.key]
+    return results
+
+
+def _payment_request(order: PaymentOrder, actor: Any) -> _Request:
+    payee = _party(order.payee)
+    amount = _money(order.amount, name="金额 / amount")
+    _require(order.subject is not None, "subject_required", "付款须注明所付事项", "a payment names what it pays for")
+    return _Request(
+        kind=Kind.PAYMENT,
+        actor=actor,
+        key=order.idempotency_key,
+        memo=order.memo,
+        subject=order.subject,
+        payee=payee,
+        department=_department_of(order.subject, order.department),
+        content={"amount": amount},
+    )
+
+
+def _key_conflict(key: str, booked: Transaction) -> DomainError:
+    return DomainError(
+        "idempotency_conflict",
+        f"幂等键 {key} 已用于另一笔不同的交易（#{booked.pk}），未记账",
+        f"idempotency key {key} was used for a different request (transaction #{booked.pk}); nothing booked",
+    )
+
+
+def _booked_under_keys(requests: Iterable[_Request]) -> dict[str, Transaction]:
+    keys = [req.key for req in requests if req.key]
+    return {t.idempotency_key: t for t in Transaction.objects.filter(idempotency_key__in=keys)} if keys else {}
+
+
+def _live_payments(requests: Iterable[_Request]) -> set[tuple[str, str, str]]:
+    """(subject type, subject id, party code) of the live (unreversed) payments and offsets for
+    these requests' subjects: `selectors.live_exists` for many subjects in one query."""
+    refs = {selectors.subject_ref(req.subject) for req in requests}
+    if not refs:
+        return set()
+    rows = Transaction.objects.filter(
+        kind__in=[Kind.PAYMENT, Kind.OFFSET],
+        reversal__isnull=True,
+        subject_type__in={t for t, _ in refs},
+        subject_id__in={i for _, i in refs},
+    ).values_list("subject_type", "subject_id", "organization_id", "person_id")
+    return {(t, i, f"org:{org}" if org else f"person:{person}") for t, i, org, person in rows}
+
+
+def _apply_in_memory(lines: list[Line], locked: dict[int, Account]) -> None:
+    """Move the locked accounts' balances by the lines, or refuse (changing nothing) if one would
+    go negative — the error the database's check constraint leads `_book` to raise."""
+    changes: dict[int, Decimal] = defaultdict(Decimal)
+    for account, amount in lines:
+        changes[account.pk] += locked[account.pk].natural(amount)
+    for pk, change in changes.items():
+        if locked[pk].balance + change < 0:
+            raise _insufficient(locked[pk], change)
+    for pk, change in changes.items():
+        locked[pk].balance += change
+
+
+def _write_bookings(
+    planned: list[tuple[int, _Request, str, list[Line], dict[str, Any]]],
+    locked: dict[int, Account],
+    opening: dict[int, Decimal],
+) -> list[Transaction]:
+    """Insert the planned transactions and their postings, and set each account moved to its new
+    balance (only if it still holds the balance read under its lock, as `_book` does)."""
+    transactions = Transaction.objects.bulk_create(
+        Transaction(
+            kind=kind,
+            at=timezone.now(),
+            memo=req.memo[:300],
+            subject_type=selectors.subject_ref(req.subject)[0],
+            subject_id=selectors.subject_ref(req.subject)[1],
+            organization=req.payee if isinstance(req.payee, Organization) else None,
+            person=req.payee if isinstance(req.payee, Person) else None,
+            department=req.department,
+            idempotency_key=req.key,
+            fingerprint=req.fingerprint,
+            actor=_user(req.actor),
+        )
+        for _, req, kind, _, _ in planned
+    )
+    Posting.objects.bulk_create(
+        Posting(transaction=txn, account=a, amount=x)
+        for txn, (_, _, _, lines, _) in zip(transactions, planned, strict=True)
+        for a, x in lines
+    )
+    for pk in sorted(pk for pk, account in locked.items() if account.balance != opening[pk]):
+        updated = Account.objects.filter(pk=pk, balance=opening[pk]).update(balance=locked[pk].balance)
+        if updated != 1:
+            raise RuntimeError(f"account {locked[pk].code} changed while locked")
+    return transactions
 
 
 @transaction.atomic
