@@ -87,7 +87,7 @@ def test_every_kind_is_walked_to_paid_by_the_demo_accounts(client, demo, monkeyp
             reverse("admin:claims_application_step", args=[application.pk, "approve"]), {"reason": ""}
         )
         assert response.status_code == 400 and "公示期满后才能批准" in response.content.decode()
-    for reference in ("SQ-GR-001", "SQ-SH-001"):  # §4.3.e: no department verification, no notice
+    for reference in ("SQ-GR-001", "SQ-SH-001", "SQ-JT-001"):  # §4.3.e: no department verification, no notice
         walk.as_("hr").step(walk.as_("hr").step(demo[reference], "check"), "approve")
 
     later = max(current_notice(demo[r].pk).closes_on for r in full) + timedelta(days=1)
@@ -95,7 +95,7 @@ def test_every_kind_is_walked_to_paid_by_the_demo_accounts(client, demo, monkeyp
     for reference in (*full, "SQ-XM-002"):
         assert walk.as_("hr").step(demo[reference], "approve").status == Status.APPROVED
 
-    for reference in (*full, "SQ-XM-002", "SQ-GR-001", "SQ-GR-002", "SQ-SH-001"):
+    for reference in (*full, "SQ-XM-002", "SQ-GR-001", "SQ-GR-002", "SQ-SH-001", "SQ-JT-001"):
         application = walk.as_("finance").step(demo[reference], "pay")
         assert application.status == Status.PAID, reference
         assert PaymentLine.objects.get(application=application).transaction_id is not None

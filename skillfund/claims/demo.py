@@ -10,6 +10,7 @@ accounts can walk it to payment (docs/walkthrough.md). Runs after the training d
     SQ-XM-003    project            TY-2020-001, 1 trainee  full   in an open notice (objections)
     SQ-QY-001    enterprise         AQ-2020-001             full   submitted by `enterprise`
     SQ-YG-001    work_based         the workshop's months   full   submitted, for `dept_hrss`
+    SQ-JT-001    skill_upgrading    electrician level 4     short  submitted, for `hr`
     SQ-SH-001    living_allowance   FP-2020-001, 1 trainee  short  submitted, for `hr`
 
 The other certified trainees of DG-2020-001, FP-2020-001 and NM-2020-001 are left unclaimed, for trying
@@ -29,6 +30,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from skillfund.accounts.models import User
@@ -41,6 +43,7 @@ from skillfund.claims.review import application_create, application_step
 from skillfund.claims.workflow import Path
 from skillfund.notices.actions import notice_publish
 from skillfund.organizations.models import Organization
+from skillfund.registry.models import PersonStatus, StatusKind
 from skillfund.training.models import ClassPlan, Employment, Enrolment
 
 CLOSED_NOTICE_ON = date(2026, 11, 2)  # closes 2026-11-09: the demo's "past notice" (calendar has 2026)
@@ -218,12 +221,47 @@ def load_claims_demo() -> int:
         )
         _walk(application, ("submit", hr))
 
+    def jt_001() -> None:
+        # An insured employee's own claim for the skill-upgrading subsidy (§3.1.2) on the short
+        # path (§4.3.e): a mine employee certified as a level-4 electrician in 2020.
+        held = PersonStatus.objects.filter(kind=StatusKind.EMPLOYEE_INSURED, valid_from__lte=date(2020, 6, 30)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=date(2020, 6, 30))
+        )
+        status = held.select_related("person").order_by("person_id").first()
+        if status is None:
+            return
+        person, item = status.person, CatalogItem.objects.get(year=2020, code="electrician-4")
+        claim = claim_submit(
+            actor=hr,
+            person=person,
+            catalog_item=item,
+            training_region=person.residence_region,
+            start_date=date(2020, 5, 11),
+            end_date=date(2020, 6, 30),
+            kind=Claim.Kind.SKILL_UPGRADING,
+            certificate_kind=item.certificate_kind,
+            certificate_number="JN2020063000117",
+            department=units["hrss"],
+        )
+        decide_new([claim])
+        application = application_create(
+            kind=Application.Kind.SKILL_UPGRADING,
+            department=units["hrss"],
+            person=person,
+            claims=[claim],
+            path=Path.SHORT,
+            actor=hr,
+            reference="SQ-JT-001",
+        )
+        _walk(application, ("submit", hr))
+
     builders: list[tuple[str, Callable[[], None]]] = [
         ("SQ-GR-002", gr_001_002_003),
         ("SQ-XM-002", xm_001_002_003),
         ("SQ-SH-001", sh_001),
         ("SQ-QY-001", qy_001),
         ("SQ-YG-001", yg_001),
+        ("SQ-JT-001", jt_001),
     ]
     created = 0
     for reference, build in builders:

@@ -27,6 +27,7 @@ class Application(models.Model):
         ENTERPRISE = "enterprise", _("enterprise-run training (§3.1.2)")
         WORK_BASED = "work_based", _("training through work, monthly (§3.3.g)")
         LIVING_ALLOWANCE = "living_allowance", _("living allowance (§3.3.f)")
+        SKILL_UPGRADING = "skill_upgrading", _("insured employee's skill-upgrading subsidy (§3.1.2)")
 
     reference = models.CharField(_("application reference"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -104,6 +105,7 @@ class Claim(models.Model):
         PROJECT = "project", _("project-based training (§3.3.h, §3.3.i)")
         ENTERPRISE = "enterprise", _("enterprise-run training (§3.1.2)")
         WORK_BASED = "work_based", _("training through work (以工代训, §3.3.g)")
+        SKILL_UPGRADING = "skill_upgrading", _("insured employee's skill-upgrading subsidy (§3.1.2)")
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")
@@ -121,7 +123,7 @@ class Claim(models.Model):
         verbose_name=_("application"),
     )
     batch = models.CharField(_("batch"), max_length=60, blank=True, help_text=_("The file or run it came in"))
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
     # Indexed by (person, end_date) below; the fewer indexes, the faster a million claims load.
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="claims", db_index=False)
     department = models.ForeignKey(
@@ -248,7 +250,7 @@ class Grant(models.Model):
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="grants")
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="grant")
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="grant")
-    kind = models.CharField(max_length=12, choices=Claim.Kind.choices)
+    kind = models.CharField(max_length=16, choices=Claim.Kind.choices)
     subject = models.CharField(_("occupation"), max_length=40)
     level_key = models.PositiveSmallIntegerField(help_text=_("skill level; 0 = a certificate without level"))
     year = models.PositiveSmallIntegerField()

@@ -27,7 +27,7 @@ from skillfund.policy.facts import DEFAULTS, STATUS_BIT, has_status, in_group, p
 from skillfund.policy.parameters import ParameterSet
 from skillfund.policy.rules import RULES, Rule
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: the skill-upgrading subsidy rule (§3.1.2)
 _EPOCH = date(1970, 1, 1)
 
 

@@ -6,7 +6,7 @@ Claim facts (a polars frame; money in fen, i.e. integer hundredths of a yuan, so
 |---|---|---|
 | claim_id | int | the claim |
 | person_id | int | the trainee |
-| funding_mode | str | individual / project (§3.3.h, §3.3.i) / enterprise (§3.1.2) / work_based (§3.3.g) |
+| funding_mode | str | individual / project (§3.3.h, §3.3.i) / enterprise (§3.1.2) / work_based (§3.3.g) / skill_upgrading (§3.1.2) |
 | training_region | str/int | where the training took place (§3.3.a) |
 | hukou_region, residence_region, job_region | str/int | the person's regions; job_region null = not seeking work |
 | hukou_rural | bool | rural household registration (§3.3.f: rural 两后生) |
@@ -47,7 +47,7 @@ STATUS_KINDS: tuple[str, ...] = (
 )
 STATUS_BIT = {kind: 1 << i for i, kind in enumerate(STATUS_KINDS)}
 
-FUNDING_MODES = ("individual", "project", "enterprise", "work_based")
+FUNDING_MODES = ("individual", "project", "enterprise", "work_based", "skill_upgrading")
 
 # The column types of the three frames, for whoever builds them (database, files, rule cases).
 CLAIM_SCHEMA: dict[str, pl.DataType] = {

@@ -35,13 +35,15 @@ class Rule:
 
 
 # §3.3.a is about courses leading to a certificate; training through work (§3.3.g) has neither a
-# course place nor a certificate, so these two checks do not apply to it.
+# course place nor a certificate, so these two checks do not apply to it. The insured-employee
+# skill-upgrading subsidy (§3.1.2) rewards the employee's certificate wherever the training was.
 _COURSE = col("funding_mode") != "work_based"
+_PLACED_COURSE = ~col("funding_mode").is_in(["work_based", "skill_upgrading"])
 
 TRAINING_PLACE = Rule(
     name="training_place",
     clause="§3.3.a",
-    applies=_COURSE,
+    applies=_PLACED_COURSE,
     passes=(col("training_region") == col("hukou_region"))
     | (col("training_region") == col("residence_region"))
     | (col("training_region") == col("job_region")).fill_null(False),
@@ -95,6 +97,23 @@ PROJECT_GROUP = Rule(
         "fail": {
             "zh": "项目制培训仅面向贫困劳动力、去产能失业人员、退役军人等群体",
             "en": "Project-based training is for poor labourers, displaced workers, veterans and similar groups",
+        },
+    },
+)
+
+INSURED_EMPLOYEE = Rule(
+    name="insured_employee",
+    clause="§3.1.2",
+    applies=col("funding_mode") == "skill_upgrading",
+    passes=has_status("employee_insured") & col("certificate").is_in(["qualification", "skill_level"]).fill_null(False),
+    message={
+        "pass": {
+            "zh": "参保职工取得职业资格或职业技能等级证书，可享受参保职工技能提升补贴",
+            "en": "An insured employee with a qualification or skill-level certificate: skill-upgrading subsidy",
+        },
+        "fail": {
+            "zh": "参保职工技能提升补贴限于参保职工取得职业资格或职业技能等级证书",
+            "en": "The skill-upgrading subsidy is for insured employees who obtain a qualification or skill-level certificate",
         },
     },
 )
@@ -181,7 +200,8 @@ NO_REPEAT = Rule(
     fields=("occupation", "level"),
 )
 
-# Order matters only for reading: every rule is always evaluated and every failure reported.
+# Every rule is always evaluated and every failure reported. The order is also the bit order of a
+# stored decision's checks, so it only ever grows at the end.
 RULES: tuple[Rule, ...] = (
     TRAINING_PLACE,
     CERTIFICATE_OBTAINED,
@@ -191,6 +211,8 @@ RULES: tuple[Rule, ...] = (
     WORK_TRAINING_EMPLOYER,
     WORK_TRAINING_MONTHS,
     PROJECT_GROUP,
+    # New rules go last: a stored decision's check bits follow this order (claims.Decision).
+    INSURED_EMPLOYEE,
 )
 
 # What an eligible claim receives — each outcome cites its clause too (engine.decide computes them).
