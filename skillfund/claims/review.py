@@ -87,7 +87,7 @@ def _refuse(code: str, zh: str, en: str) -> StepRefused:
     return StepRefused(code, zh, en, clause="§4.3.d")
 
 
-def _ensure_allowed(
+def ensure_step_allowed(
     application: Application, step_name: str, actor: Any, reason: str, *, took_earlier: set[int] | None = None
 ) -> None:
     """Refuse the step unless the table allows it. `took_earlier` (from `_took_earlier_steps`), when
@@ -153,7 +153,7 @@ def _ensure_notice_closed(application: Application) -> None:
 def application_step(*, application: Application, step: str, actor: Any, reason: str = "") -> Application:
     """Take one step of the review chain, if the table allows it for this actor."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _ensure_allowed(application, step, actor, reason)
+    ensure_step_allowed(application, step, actor, reason)
     target = STEPS[step].target
     if step == "approve" and application.path == Path.FULL:
         _ensure_notice_closed(application)
@@ -198,7 +198,7 @@ def applications_approve(*, applications: list[Application], actor: Any, reason:
         return []
     locked = list(Application.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     for application in locked:
-        _ensure_allowed(application, "approve", actor, reason)
+        ensure_step_allowed(application, "approve", actor, reason)
         if application.path == Path.FULL:
             _ensure_notice_closed(application)
     claims_grant(claims=list(Claim.objects.filter(application_id__in=ids)), actor=actor)
@@ -260,7 +260,7 @@ def steps_refused(
     refused = {}
     for application in applications:
         try:
-            _ensure_allowed(application, step, actor, reason, took_earlier=took_earlier)
+            ensure_step_allowed(application, step, actor, reason, took_earlier=took_earlier)
         except StepRefused as exc:
             refused[application.pk] = exc
     return refused
@@ -281,7 +281,7 @@ def applications_step(*, applications: list[Application], step: str, actor: Any,
     locked = list(Application.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     took_earlier = _took_earlier_steps(ids, step, actor)
     for application in locked:
-        _ensure_allowed(application, step, actor, reason, took_earlier=took_earlier)
+        ensure_step_allowed(application, step, actor, reason, took_earlier=took_earlier)
     target, now = STEPS[step].target, timezone.now()
     by_status: dict[str, list[int]] = {}
     for application in locked:

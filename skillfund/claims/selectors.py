@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from skillfund.accounts.scoping import role_of
 from skillfund.claims.models import Application, Claim, Decision
-from skillfund.claims.review import StepRefused, _ensure_allowed
+from skillfund.claims.review import StepRefused, ensure_step_allowed
 from skillfund.claims.workflow import STEPS, Step
 from skillfund.funds.models import PaymentLine
 from skillfund.notices.models import NoticeEntry
@@ -44,7 +44,7 @@ def steps_available(application: Application, user: Any) -> list[Step]:
 def step_refusal(application: Application, step: str, user: Any) -> StepRefused | None:
     """Why the review chain's guard would refuse `user` the step now (reason aside), or None."""
     try:
-        _ensure_allowed(application, step, user, reason="(asked on the step page)")
+        ensure_step_allowed(application, step, user, reason="(asked on the step page)")
     except StepRefused as refused:
         return refused
     return None
