@@ -55,12 +55,14 @@ DECISION_COLUMNS = (
 
 def decide_ids(claim_ids: Sequence[int], params: ParameterSet | None = None) -> pl.DataFrame:
     claims_sql, sql_params = claim_ids_sql(claim_ids)
-    return decide_where(claims_sql, sql_params, params)
+    return decide_where(claims_sql, sql_params, params, bulk=len(claim_ids) > 1_000)
 
 
-def decide_where(claims_sql: str, sql_params: Sequence[Any] = (), params: ParameterSet | None = None) -> pl.DataFrame:
+def decide_where(
+    claims_sql: str, sql_params: Sequence[Any] = (), params: ParameterSet | None = None, *, bulk: bool = True
+) -> pl.DataFrame:
     """Decide every claim the subquery selects, with facts read from the database now."""
-    claims, statuses, history = load_facts(claims_sql, sql_params)
+    claims, statuses, history = load_facts(claims_sql, sql_params, bulk=bulk)
     return engine.decide(claims, statuses, history, params or default_parameters())
 
 

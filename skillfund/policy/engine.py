@@ -50,15 +50,11 @@ def decide(claims: pl.DataFrame, statuses: pl.DataFrame, history: pl.DataFrame, 
         .join(_status_bits(claims.lazy(), statuses.lazy()), on="claim_id", how="left")
         .with_columns(pl.col("status_bits").fill_null(0))
         .pipe(_with_history, history, occupations)
-        .with_columns(_check(rule) for rule in RULES if not rule.quota)
-        # Training through work (§3.3.g) is limited by its months, not by the quota of §3.3.b.
-        .with_columns(
-            base=pl.all_horizontal(pl.col(check_column(r)).fill_null(True) for r in RULES if not r.quota)
-            & (pl.col("funding_mode") != "work_based")
-        )
+        .with_columns(_ELIGIBILITY_CHECKS)
+        .with_columns(_BASE)
         .collect(optimizations=_optimizations(claims.height))
     )
-    outcomes = _outcomes(_quota_facts(facts).lazy().with_columns(_check(rule) for rule in RULES if rule.quota))
+    outcomes = _outcomes(_quota_facts(facts).lazy().with_columns(_QUOTA_CHECKS))
     return outcomes.collect(optimizations=_optimizations(claims.height))
 
 
@@ -170,6 +166,16 @@ def _check(rule: Rule) -> pl.Expr:
     return expr.alias(check_column(rule))
 
 
+# Built once: the expressions are plans over column names, the same for every batch.
+_ELIGIBILITY_CHECKS = [_check(rule) for rule in RULES if not rule.quota]
+_QUOTA_CHECKS = [_check(rule) for rule in RULES if rule.quota]
+# Training through work (§3.3.g) is limited by its months, not by the quota of §3.3.b.
+_BASE = (
+    pl.all_horizontal(pl.col(check_column(r)).fill_null(True) for r in RULES if not r.quota)
+    & (pl.col("funding_mode") != "work_based")
+).alias("base")
+
+
 def _runs(*keys: np.ndarray) -> np.ndarray:
     """Index of the first row of each row's run of equal keys (the rows are sorted by the keys)."""
     n = len(keys[0])
@@ -271,14 +277,15 @@ def _sequential_quota(frame: pl.DataFrame, granted: np.ndarray, persons: np.ndar
             used[year_key] = used.get(year_key, 0) + 1
 
 
-def _outcomes(frame: pl.LazyFrame) -> pl.LazyFrame:
+def _outcome_stages() -> list[list[pl.Expr]]:
+    """The outcome columns, in three dependent stages; built once (expressions hold no data)."""
     checks = [pl.col(check_column(r)) for r in RULES]
     eligible = pl.all_horizontal(c.fill_null(True) for c in checks)
     work = pl.col("funding_mode") == "work_based"
     months = pl.min_horizontal(
         pl.col("months_claimed"), (param("work_training_max_months") - pl.col("months_already")).clip(0)
     )
-    frame = frame.with_columns(
+    first = dict(
         eligible=eligible,
         free=in_group("free_training_groups"),
         months_subsidized=pl.when(eligible & work).then(months).otherwise(0),
@@ -290,14 +297,14 @@ def _outcomes(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.when(work).then(param("work_training_monthly") * pl.col("months_subsidized")).otherwise(pl.col("standard"))
     )
     price = pl.col("fee").fill_null(pl.col("standard"))
-    frame = frame.with_columns(
+    second = dict(
         subsidy=pl.when(pl.col("eligible"))
         .then(pl.when(work).then(standard).otherwise(pl.min_horizontal(standard, price)))
         .otherwise(0)
         .cast(pl.Int64),
     )
     living_group = in_group("living_allowance_groups") | (has_status("school_leaver") & pl.col("hukou_rural"))
-    return frame.with_columns(
+    third = dict(
         trainee_share=pl.when(work | (pl.col("eligible") & pl.col("free")))
         .then(0)
         .otherwise((price - pl.col("subsidy")).clip(0))
@@ -311,3 +318,13 @@ def _outcomes(frame: pl.LazyFrame) -> pl.LazyFrame:
         .otherwise(0)
         .cast(pl.Int64),
     )
+    return [[e.alias(k) for k, e in stage.items()] for stage in (first, second, third)]
+
+
+_OUTCOME_STAGES = _outcome_stages()
+
+
+def _outcomes(frame: pl.LazyFrame) -> pl.LazyFrame:
+    for stage in _OUTCOME_STAGES:
+        frame = frame.with_columns(stage)
+    return frame
