@@ -41,12 +41,6 @@ def user_save(*, actor: Any, user: User, created: bool, before: dict[str, Any] |
     return user
 
 
-def user_create(*, actor: Any, username: str, password: str, role: str, organization: Any | None = None) -> User:
-    user = User(username=username, role=role, organization=organization)
-    user.set_password(password)
-    return user_save(actor=actor, user=user, created=True)
-
-
 @transaction.atomic
 def totp_device_start(*, user: User) -> TOTPDevice:
     """An unconfirmed TOTP device for enrolment; a previous unconfirmed one is replaced."""

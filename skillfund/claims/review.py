@@ -154,36 +154,12 @@ def application_step(*, application: Application, step: str, actor: Any, reason:
     """Take one step of the review chain, if the table allows it for this actor."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     ensure_step_allowed(application, step, actor, reason)
-    target = STEPS[step].target
     if step == "approve" and application.path == Path.FULL:
         _ensure_notice_closed(application)
     if step == "approve":
         # The quota (§3.3.b) is consumed here, re-decided under the persons' locks.
         claims_grant(claims=list(application.claims.all()), actor=actor)
-    moved = Application.objects.filter(pk=application.pk, status=application.status).update(
-        status=target, updated_at=timezone.now()
-    )
-    if moved != 1:  # the row lock already serialises steps; this guards a caller outside it
-        raise _refuse("concurrent_step", "申请已被他人办理", "someone else moved this application first")
-    ApplicationEvent.objects.create(
-        application=application,
-        step=step,
-        from_status=application.status,
-        to_status=target,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_role=getattr(actor, "role", "") or "",
-        reason=reason.strip(),
-        at=timezone.now(),
-    )
-    audit.record(
-        actor=actor,
-        action=f"application.{step}",
-        target=application,
-        before={"status": application.status},
-        after={"status": target},
-        reason=reason.strip(),
-    )
-    application.status = target
+    _move([application], step, actor, reason)
     return application
 
 
@@ -197,43 +173,13 @@ def applications_approve(*, applications: list[Application], actor: Any, reason:
     if not ids:
         return []
     locked = list(Application.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    took_earlier = _took_earlier_steps(ids, "approve", actor)
     for application in locked:
-        ensure_step_allowed(application, "approve", actor, reason)
+        ensure_step_allowed(application, "approve", actor, reason, took_earlier=took_earlier)
         if application.path == Path.FULL:
             _ensure_notice_closed(application)
     claims_grant(claims=list(Claim.objects.filter(application_id__in=ids)), actor=actor)
-    target, now = STEPS["approve"].target, timezone.now()
-    by_status: dict[str, list[int]] = {}
-    for application in locked:
-        by_status.setdefault(application.status, []).append(application.pk)
-    for status, pks in by_status.items():
-        moved = Application.objects.filter(pk__in=pks, status=status).update(status=target, updated_at=now)
-        if moved != len(pks):  # the row locks already serialise steps; this guards a caller outside them
-            raise _refuse("concurrent_step", "申请已被他人办理", "someone else moved an application first")
-    user = actor if getattr(actor, "pk", None) else None
-    ApplicationEvent.objects.bulk_create(
-        ApplicationEvent(
-            application=a,
-            step="approve",
-            from_status=a.status,
-            to_status=target,
-            actor=user,
-            actor_role=getattr(actor, "role", "") or "",
-            reason=reason.strip(),
-            at=now,
-        )
-        for a in locked
-    )
-    for application in locked:
-        audit.record(
-            actor=actor,
-            action="application.approve",
-            target=application,
-            before={"status": application.status},
-            after={"status": target},
-            reason=reason.strip(),
-        )
-        application.status = target
+    _move(locked, "approve", actor, reason)
     return locked
 
 
@@ -282,6 +228,13 @@ def applications_step(*, applications: list[Application], step: str, actor: Any,
     took_earlier = _took_earlier_steps(ids, step, actor)
     for application in locked:
         ensure_step_allowed(application, step, actor, reason, took_earlier=took_earlier)
+    _move(locked, step, actor, reason)
+    return locked
+
+
+def _move(locked: list[Application], step: str, actor: Any, reason: str) -> None:
+    """Move applications (locked, already checked) to the step's target: one conditional UPDATE per
+    starting status, the events in one insert, one audit record each."""
     target, now = STEPS[step].target, timezone.now()
     by_status: dict[str, list[int]] = {}
     for application in locked:
@@ -290,14 +243,13 @@ def applications_step(*, applications: list[Application], step: str, actor: Any,
         moved = Application.objects.filter(pk__in=pks, status=status).update(status=target, updated_at=now)
         if moved != len(pks):  # the row locks already serialise steps; this guards a caller outside them
             raise _refuse("concurrent_step", "申请已被他人办理", "someone else moved an application first")
-    user = actor if getattr(actor, "pk", None) else None
     ApplicationEvent.objects.bulk_create(
         ApplicationEvent(
             application=a,
             step=step,
             from_status=a.status,
             to_status=target,
-            actor=user,
+            actor=_user(actor),
             actor_role=getattr(actor, "role", "") or "",
             reason=reason.strip(),
             at=now,
@@ -314,4 +266,3 @@ def applications_step(*, applications: list[Application], step: str, actor: Any,
             reason=reason.strip(),
         )
         application.status = target
-    return locked

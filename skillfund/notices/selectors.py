@@ -20,10 +20,6 @@ def notice_is_open(notice: Notice, *, today: date | None = None) -> bool:
     return (today or timezone.localdate()) <= notice.closes_on
 
 
-def notice_status(notice: Notice, *, today: date | None = None) -> str:
-    return "open" if notice_is_open(notice, today=today) else "closed"
-
-
 def public_notices(*, today: date | None = None) -> tuple[list[Notice], list[Notice]]:
     """(open notices, notices closed within the last RECENTLY_CLOSED_DAYS), newest first, with
     their entry counts and totals."""

@@ -103,8 +103,3 @@ def decrypt(cipher: bytes) -> str:
 
 def blind_index(number: str) -> str:
     return hmac.new(_index_key(), number.encode("ascii"), hashlib.sha256).hexdigest()
-
-
-def generate_key() -> str:
-    """A fresh random 32-byte key, base64-encoded, for local.env."""
-    return base64.b64encode(os.urandom(32)).decode()
