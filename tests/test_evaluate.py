@@ -256,12 +256,25 @@ def test_the_online_path_decides_each_claim_as_the_batch_did(tmp_path, ids):
             today=TODAY,
         )
         online = claim_decide(claim=twin, actor=None)
-        assert (online.eligible, online.subsidy, online.living_allowance, online.failed_mask) == (
+        online.refresh_from_db()
+        assert (online.eligible, online.subsidy, online.living_allowance, online.failed_mask, online.facts) == (
             batch.eligible,
             batch.subsidy,
             batch.living_allowance,
             batch.failed_mask,
+            batch.facts,
         )
+
+
+def test_a_decision_keeps_the_facts_that_differ_from_the_usual(tmp_path, ids):
+    """Stored facts (PostgreSQL: written by COPY) leave out the usual values and still explain."""
+    result = evaluate(tmp_path, readme_csv(ids))
+    facts = {c.reference: c.decisions.get().facts for c in Claim.objects.filter(batch=result.run_id)}
+    assert facts["SQ-001"] == {"hukou_region": "150602", "residence_region": "150602"}
+    assert facts["SQ-003"] == {"hukou_region": "150602", "residence_region": "150602", "pension": True}
+    assert facts["SQ-002"]["status_bits"] == 1  # poor_labourer
+    decision = Claim.objects.get(batch=result.run_id, reference="SQ-003").decisions.get()
+    assert [line.clause for line in decision_lines(decision) if line.status == "fail"] == ["§3.3.c"]
 
 
 def test_running_a_file_again_reuses_its_claims_and_adds_decisions(tmp_path, ids):

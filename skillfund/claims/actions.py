@@ -116,7 +116,7 @@ def claim_decide(*, claim: Claim, actor: Any) -> Decision:
     """Decide one claim now, on the facts in the database (the online path)."""
     params = default_parameters()
     row = decide_ids([claim.pk], params).row(0, named=True)
-    decision = decision_from_row(row, claim=claim, purpose=Decision.Purpose.DECISION, params=params)
+    decision = decision_from_row(row, purpose=Decision.Purpose.DECISION, params=params, claim=claim)
     decision.save()
     Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.DECIDED)
     audit.record(
@@ -149,7 +149,7 @@ def claims_grant(*, claims: list[Claim], actor: Any) -> list[Decision]:
     decisions, grants, per_year = [], [], Counter()
     for row in decided.iter_rows(named=True):
         claim = by_id[row["claim_id"]]
-        decision = decision_from_row(row, claim=claim, purpose=Decision.Purpose.GRANT, params=params)
+        decision = decision_from_row(row, purpose=Decision.Purpose.GRANT, params=params, claim=claim)
         decisions.append(decision)
         if decision.eligible:
             work = claim.kind == Claim.Kind.WORK_BASED

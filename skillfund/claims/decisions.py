@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
-from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -13,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from skillfund.claims.facts import claim_ids_sql, load_facts
-from skillfund.claims.models import Decision
+from skillfund.claims.models import Claim, Decision
 from skillfund.policy import engine
 from skillfund.policy.explain import Line, explain
 from skillfund.policy.parameters import ParameterSet, default_parameters
@@ -21,20 +20,22 @@ from skillfund.policy.rules import RULES
 
 # The facts a decision keeps besides its claim's own (which the claim row holds and never changes):
 # the person's circumstances and history as they were when it was decided. Enough to re-run and
-# to explain it, and small, because a batch stores a million of them.
-KEPT_FACTS = (
-    "hukou_region",
-    "residence_region",
-    "job_region",
-    "hukou_rural",
-    "pension",
-    "employer_kind",
-    "employer_insured",
-    "months_already",
-    "status_bits",
-    "subsidies_in_year",
-    "already_subsidized",
-)
+# to explain it. A fact equal to its usual value here is left out, because a batch stores a million
+# of them: {"hukou_region": "150602", "residence_region": "150602"} is a whole typical record.
+KEPT_FACTS: dict[str, object] = {
+    "hukou_region": None,
+    "residence_region": None,
+    "job_region": None,
+    "hukou_rural": False,
+    "pension": False,
+    "employer_kind": None,
+    "employer_insured": None,  # no employer: only training through work (§3.3.g) has one
+    "months_already": 0,
+    "status_bits": 0,
+    "subsidies_in_year": 0,
+    "already_subsidized": False,
+}
+_MONEY = ("subsidy", "trainee_share", "living_allowance", "advance")
 DECISION_COLUMNS = (
     "claim_id",
     "purpose",
@@ -66,52 +67,74 @@ def decide_where(
     return engine.decide(claims, statuses, history, params or default_parameters())
 
 
+def _facts_json() -> pl.Expr:
+    """KEPT_FACTS as one JSON object per row, leaving out the facts equal to their usual value."""
+    members = []
+    for name, usual in KEPT_FACTS.items():
+        # A one-field struct encodes as {"name":value}; without its braces it is one JSON member.
+        member = pl.struct(name).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
+        members.append(pl.when(pl.col(name).eq_missing(usual).not_()).then(member))
+    return pl.concat_str([pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")])
+
+
 def _rows_for_storage(decided: pl.DataFrame, purpose: str, params: ParameterSet) -> pl.DataFrame:
-    money = ("subsidy", "trainee_share", "living_allowance", "advance")
     return decided.select(
         "claim_id",
         pl.lit(purpose).alias("purpose"),
         pl.lit(timezone.now().isoformat()).alias("decided_at"),
         pl.lit(engine.rules_version(params)).alias("rules_version"),
         "eligible",
-        *[(pl.col(m).cast(pl.Decimal(14, 2)) / 100).cast(pl.Decimal(14, 2)).alias(m) for m in money],
+        *[(pl.col(m).cast(pl.Decimal(14, 2)) / 100).cast(pl.Decimal(14, 2)).alias(m) for m in _MONEY],
         "months_subsidized",
         "free",
         "checked_mask",
         "failed_mask",
-        pl.struct(*KEPT_FACTS).struct.json_encode().alias("facts"),
+        _facts_json().alias("facts"),
     )
 
 
 def store_decisions(decided: pl.DataFrame, *, purpose: str, params: ParameterSet | None = None) -> int:
     """Write one Decision per row of an engine result (COPY on PostgreSQL). Returns the row count."""
-    rows = _rows_for_storage(decided, purpose, params or default_parameters())
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        rows.write_csv(buffer, include_header=False)
-        buffer.seek(0)
-        columns = ", ".join(DECISION_COLUMNS)
-        with (
-            connection.cursor() as cur,
-            cur.cursor.copy(f"COPY claims_decision ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
-        ):
-            while block := buffer.read(1 << 20):
-                copy.write(block)
-        return rows.height
-    Decision.objects.bulk_create((Decision(**_model_fields(r)) for r in rows.iter_rows(named=True)), batch_size=2000)
-    return rows.height
+    params = params or default_parameters()
+    if connection.vendor != "postgresql":
+        Decision.objects.bulk_create(
+            (decision_from_row(row, purpose=purpose, params=params) for row in decided.iter_rows(named=True)),
+            batch_size=2000,
+        )
+        return decided.height
+    buffer = io.BytesIO()
+    _rows_for_storage(decided, purpose, params).write_csv(buffer, include_header=False)
+    buffer.seek(0)
+    columns = ", ".join(DECISION_COLUMNS)
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(f"COPY claims_decision ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        while block := buffer.read(1 << 20):
+            copy.write(block)
+    return decided.height
 
 
-def _model_fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "facts": json.loads(row["facts"]), "decided_at": datetime.fromisoformat(row["decided_at"])}
-
-
-def decision_from_row(row: dict[str, Any], *, claim: Any, purpose: str, params: ParameterSet) -> Decision:
-    """An unsaved Decision for one engine row (the online path)."""
-    stored = _rows_for_storage(pl.DataFrame([row]), purpose, params).row(0, named=True)
-    fields = _model_fields(stored)
-    fields.pop("claim_id")
-    return Decision(claim=claim, **fields)
+def decision_from_row(
+    row: dict[str, Any], *, purpose: str, params: ParameterSet, claim: Claim | None = None
+) -> Decision:
+    """An unsaved Decision for one engine row: the same fields `_rows_for_storage` writes."""
+    decision = Decision(
+        claim_id=row["claim_id"],
+        purpose=purpose,
+        decided_at=timezone.now(),
+        rules_version=engine.rules_version(params),
+        eligible=row["eligible"],
+        **{m: Decimal(row[m]).scaleb(-2) for m in _MONEY},
+        months_subsidized=row["months_subsidized"],
+        free=row["free"],
+        checked_mask=row["checked_mask"],
+        failed_mask=row["failed_mask"],
+        facts={k: row[k] for k, usual in KEPT_FACTS.items() if row[k] != usual},
+    )
+    if claim is not None:
+        decision.claim = claim  # the caller's instance, so reading it costs no query
+    return decision
 
 
 def decision_lines(decision: Decision) -> list[Line]:
@@ -130,6 +153,7 @@ def decision_lines(decision: Decision) -> list[Line]:
         "standard": int(claim.standard * 100),
         "fee": None if claim.fee is None else int(claim.fee * 100),
         "months_claimed": claim.months,
+        **KEPT_FACTS,
         **decision.facts,
     }
     for i, rule in enumerate(RULES):

@@ -41,8 +41,8 @@ def check_column(rule: Rule) -> str:
 
 
 def decide(claims: pl.DataFrame, statuses: pl.DataFrame, history: pl.DataFrame, params: ParameterSet) -> pl.DataFrame:
-    # Everything before the in-batch quota is one lazy query, and everything after it another, so
-    # a claim decided online costs a handful of queries, not one per step.
+    # Everything before the in-batch quota is one lazy query, and everything after it another; a
+    # single claim (the online path) has no batch to take in order, so its decision is one query.
     occupations = _occupation_categories(claims, history)
     facts = (
         _with_defaults(claims.lazy(), claims.columns)
@@ -52,16 +52,20 @@ def decide(claims: pl.DataFrame, statuses: pl.DataFrame, history: pl.DataFrame, 
         .pipe(_with_history, history, occupations)
         .with_columns(_ELIGIBILITY_CHECKS)
         .with_columns(_BASE)
-        .collect(optimizations=_optimizations(claims.height))
     )
-    outcomes = _outcomes(_quota_facts(facts).lazy().with_columns(_QUOTA_CHECKS))
-    return outcomes.collect(optimizations=_optimizations(claims.height))
+    if claims.height <= 1:
+        quota = facts.with_columns(subsidies_in_year=pl.col("hist_in_year"), already_subsidized=pl.col("hist_repeat"))
+    else:
+        quota = _quota_facts(_collect(facts, claims.height)).lazy()
+    return _collect(_outcomes(quota.with_columns(_QUOTA_CHECKS)), claims.height)
 
 
-def _optimizations(rows: int) -> pl.QueryOptFlags:
-    """Planning a query costs milliseconds; for a handful of claims (the online path) that is most of
-    the work, so small frames skip the optimizer."""
-    return pl.QueryOptFlags() if rows > 1_000 else pl.QueryOptFlags.none()
+def _collect(frame: pl.LazyFrame, rows: int) -> pl.DataFrame:
+    """Planning and streaming cost milliseconds; for a handful of claims (the online path) that is
+    most of the work, so small frames run unoptimized on the in-memory engine."""
+    if rows > 1_000:
+        return frame.collect()
+    return frame.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())
 
 
 def _with_defaults(claims: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
@@ -86,12 +90,18 @@ def _param_value(value: object, unit: str) -> int:
 
 def _parameter_columns(end_dates: pl.Series, params: ParameterSet) -> list[pl.Expr | pl.Series]:
     """One `p_<name>` column per parameter: its value in force on each claim's end date."""
+    if len(end_dates) == 1:  # one claim: the values in force on its date
+        on = end_dates[0]
+        return [
+            pl.lit(_param_value(p.at(on).value, p.unit), dtype=pl.Int64).alias(f"p_{name}")
+            for name, p in params.parameters.items()
+        ]
     first_day = end_dates.min() if len(end_dates) else None
     days = None
     columns: list[pl.Expr | pl.Series] = []
     for name, parameter in params.parameters.items():
         if first_day is not None and first_day < parameter.values[0].since:
-            raise ValueError(f"parameter {name} is not in force before {parameter.values[0].since}")
+            parameter.at(first_day)  # raises ParameterNotInForce
         values = [_param_value(v.value, parameter.unit) for v in parameter.values]
         if len(values) == 1:
             columns.append(pl.lit(values[0], dtype=pl.Int64).alias(f"p_{name}"))
@@ -125,6 +135,9 @@ def _occupation_categories(claims: pl.DataFrame, history: pl.DataFrame) -> pl.En
     integers already. (The codes may be strings such as "6-31-01-03".)"""
     if claims.schema["occupation"].is_integer() and history.schema["occupation"].is_integer():
         return None
+    if claims.height + history.height <= 1_000:  # a few claims: a set costs microseconds, a query a millisecond
+        codes = {*claims["occupation"].cast(pl.String).to_list(), *history["occupation"].cast(pl.String).to_list()}
+        return pl.Enum(sorted(codes - {None}))
     values = pl.concat([claims["occupation"].cast(pl.String), history["occupation"].cast(pl.String)])
     return pl.Enum(values.unique().drop_nulls().sort())
 
@@ -195,8 +208,6 @@ def _before_in_run(values: np.ndarray, run_first: np.ndarray) -> np.ndarray:
 
 def _quota_facts(frame: pl.DataFrame) -> pl.DataFrame:
     """`subsidies_in_year` and `already_subsidized` for each claim, with the batch taken in order."""
-    if frame.height <= 1:  # one claim (the online path): nothing in the batch comes before it
-        return frame.with_columns(subsidies_in_year=pl.col("hist_in_year"), already_subsidized=pl.col("hist_repeat"))
     q = frame.select("person_id", "occ_code", "level_key", "year", "end_date", "claim_id")
     by_time = q.select(pl.arg_sort_by("person_id", "end_date", "claim_id")).to_series().to_numpy()
     by_key = (
