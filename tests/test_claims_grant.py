@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import polars as pl
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
@@ -12,8 +13,8 @@ from skillfund import policy_data
 from skillfund.catalog.loading import catalog_load, occupations_load
 from skillfund.catalog.models import CatalogItem
 from skillfund.claims.actions import claim_decide, claim_grant, claim_submit, claims_grant
-from skillfund.claims.decisions import decision_lines
-from skillfund.claims.models import Claim, Grant, QuotaTally
+from skillfund.claims.decisions import decide_ids, decision_lines, store_decisions
+from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
 from tests.factories import make_person
 
 TODAY = date(2021, 6, 30)
@@ -176,3 +177,27 @@ def test_concurrent_approvals_of_one_occupation_and_level_grant_once():
         t.join()
     assert outcomes.count(True) == 1
     assert Grant.objects.filter(person=person).count() == 1
+
+
+def test_a_decision_for_a_claim_that_does_not_exist_is_refused_and_nothing_is_written(catalog):
+    """The database holds decision -> claim: one set-based check per statement (migration 0005)."""
+    claim = claim_for(make_person(), "electrician-5", 3)
+    decided = decide_ids([claim.pk])
+    ghost = decided.with_columns(pl.col("claim_id") + 1_000)
+    before = Decision.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        store_decisions(pl.concat([decided, ghost]), purpose=Decision.Purpose.DECISION)  # COPY on PostgreSQL
+    assert Decision.objects.count() == before
+    assert store_decisions(decided, purpose=Decision.Purpose.DECISION) == 1
+    stored = Decision.objects.get(claim=claim)
+    assert stored.decided_at is not None  # on PostgreSQL the database's clock: the transaction's start
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.filter(pk=stored.pk).update(claim_id=claim.pk + 1_000)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the refusing trigger is PostgreSQL's")
+def test_a_claim_is_never_deleted(catalog):
+    claim = claim_for(make_person(), "electrician-5", 3)
+    with pytest.raises(IntegrityError, match="withdraw a claim"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM claims_claim WHERE id = %s", [claim.pk])
+    assert Claim.objects.filter(pk=claim.pk).exists()

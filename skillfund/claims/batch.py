@@ -719,7 +719,7 @@ def _write(
         Claim.objects.filter(pk__in=reused[start : start + tabular.CHUNK]).update(batch=run_id, updated_at=now)
 
     advance = progress("判定 deciding", len(claims.rows)) if progress else None
-    decided = decide_where("SELECT id FROM claims_claim WHERE batch = %s", [run_id], params)
+    decided = decide_where("c.batch = %s", [run_id], params)
     store_decisions(decided, purpose=Decision.Purpose.DECISION, params=params)
     # A claim already through the review chain keeps its status; the new decision is on record.
     Claim.objects.filter(batch=run_id, status__in=[Claim.Status.SUBMITTED, Claim.Status.DECIDED]).update(

@@ -11,7 +11,7 @@ import polars as pl
 from django.db import connection
 from django.utils import timezone
 
-from skillfund.claims.facts import claim_ids_sql, load_facts
+from skillfund.claims.facts import claim_ids_where, load_facts
 from skillfund.claims.models import Claim, Decision
 from skillfund.policy import engine
 from skillfund.policy.explain import Line, explain
@@ -39,7 +39,6 @@ _MONEY = ("subsidy", "trainee_share", "living_allowance", "advance")
 DECISION_COLUMNS = (
     "claim_id",
     "purpose",
-    "decided_at",
     "rules_version",
     "eligible",
     "subsidy",
@@ -55,24 +54,26 @@ DECISION_COLUMNS = (
 
 
 def decide_ids(claim_ids: Sequence[int], params: ParameterSet | None = None) -> pl.DataFrame:
-    claims_sql, sql_params = claim_ids_sql(claim_ids)
-    return decide_where(claims_sql, sql_params, params, bulk=len(claim_ids) > 1_000)
+    where, sql_params = claim_ids_where(claim_ids)
+    return decide_where(where, sql_params, params, bulk=len(claim_ids) > 1_000)
 
 
 def decide_where(
-    claims_sql: str, sql_params: Sequence[Any] = (), params: ParameterSet | None = None, *, bulk: bool = True
+    where: str, sql_params: Sequence[Any] = (), params: ParameterSet | None = None, *, bulk: bool = True
 ) -> pl.DataFrame:
-    """Decide every claim the subquery selects, with facts read from the database now."""
-    claims, statuses, history = load_facts(claims_sql, sql_params, bulk=bulk)
+    """Decide every claim the condition (on alias `c`) selects, with facts read from the database now."""
+    claims, statuses, history = load_facts(where, sql_params, bulk=bulk)
     return engine.decide(claims, statuses, history, params or default_parameters())
 
 
-def _facts_json() -> pl.Expr:
+def _facts_json(schema: pl.Schema) -> pl.Expr:
     """KEPT_FACTS as one JSON object per row, leaving out the facts equal to their usual value."""
     members = []
     for name, usual in KEPT_FACTS.items():
-        # A one-field struct encodes as {"name":value}; without its braces it is one JSON member.
-        member = pl.struct(name).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
+        if schema[name] == pl.String:  # a one-field struct encodes as {"name":"value"}, escaped
+            member = pl.struct(name).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
+        else:  # numbers and booleans print as JSON does
+            member = pl.format(f'"{name}":{{}}', pl.col(name).cast(pl.String).fill_null("null"))
         members.append(pl.when(pl.col(name).eq_missing(usual).not_()).then(member))
     return pl.concat_str([pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")])
 
@@ -81,7 +82,6 @@ def _rows_for_storage(decided: pl.DataFrame, purpose: str, params: ParameterSet)
     return decided.select(
         "claim_id",
         pl.lit(purpose).alias("purpose"),
-        pl.lit(timezone.now().isoformat()).alias("decided_at"),
         pl.lit(engine.rules_version(params)).alias("rules_version"),
         "eligible",
         *[(pl.col(m).cast(pl.Decimal(14, 2)) / 100).cast(pl.Decimal(14, 2)).alias(m) for m in _MONEY],
@@ -89,7 +89,7 @@ def _rows_for_storage(decided: pl.DataFrame, purpose: str, params: ParameterSet)
         "free",
         "checked_mask",
         "failed_mask",
-        _facts_json().alias("facts"),
+        _facts_json(decided.schema).alias("facts"),
     )
 
 
@@ -105,8 +105,9 @@ def store_decisions(decided: pl.DataFrame, *, purpose: str, params: ParameterSet
     buffer = io.BytesIO()
     _rows_for_storage(decided, purpose, params).write_csv(buffer, include_header=False)
     buffer.seek(0)
-    columns = ", ".join(DECISION_COLUMNS)
+    columns = ", ".join(DECISION_COLUMNS)  # decided_at is the database's: the transaction's start
     with (
+        connection.wrap_database_errors,  # a refused row raises Django's IntegrityError, as the ORM would
         connection.cursor() as cur,
         cur.cursor.copy(f"COPY claims_decision ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
     ):
@@ -118,7 +119,7 @@ def store_decisions(decided: pl.DataFrame, *, purpose: str, params: ParameterSet
 def decision_from_row(
     row: dict[str, Any], *, purpose: str, params: ParameterSet, claim: Claim | None = None
 ) -> Decision:
-    """An unsaved Decision for one engine row: the same fields `_rows_for_storage` writes."""
+    """An unsaved Decision for one engine row: the fields `_rows_for_storage` writes, and the time."""
     decision = Decision(
         claim_id=row["claim_id"],
         purpose=purpose,

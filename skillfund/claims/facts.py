@@ -1,7 +1,7 @@
 """Read the engine's facts for a set of claims straight from the database, in bulk.
 
 One SQL query per frame (claims, statuses, past grants), whether the set holds one claim or a
-million. On PostgreSQL the rows travel by COPY into polars; on SQLite through the cursor.
+million; the set is a condition on the claims, so the claims table is scanned once per query. On PostgreSQL the rows travel by COPY into polars; on SQLite through the cursor.
 Money leaves the database as integer fen, so no float ever touches an amount.
 """
 
@@ -16,7 +16,8 @@ from django.db import connection
 
 from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 
-# `{claims}` is a subquery that yields the ids of the claims to decide.
+# `{where}` is a condition on the claims to decide, written on the alias `c` (e.g. "c.batch = %s").
+# The claims are read in one scan; statuses and past grants are those of the claims' persons.
 _CLAIMS_SQL = """
 SELECT c.id, c.person_id, c.kind, c.training_region,
        p.hukou_region, p.residence_region, NULLIF(p.job_region, ''), p.hukou_rural, p.receives_pension,
@@ -29,22 +30,20 @@ LEFT JOIN training_employment e ON e.id = c.employment_id
 LEFT JOIN organizations_organization o ON o.id = e.employer_id
 LEFT JOIN (SELECT g.person_id, SUM(g.months) AS months FROM claims_grant g
            WHERE g.kind = 'work_based'
-             AND g.person_id IN (SELECT person_id FROM claims_claim WHERE id IN ({claims}))
-             AND NOT EXISTS (SELECT 1 FROM claims_claim x WHERE x.id = g.claim_id AND x.id IN ({claims}))
+             AND g.person_id IN (SELECT c.person_id FROM claims_claim c WHERE {where})
+             AND NOT EXISTS (SELECT 1 FROM claims_claim c WHERE c.id = g.claim_id AND {where})
            GROUP BY g.person_id) w ON w.person_id = c.person_id
-WHERE c.id IN ({claims})
+WHERE {where}
 """
 _STATUS_SQL = """
 SELECT s.person_id, s.kind, s.valid_from, s.valid_to FROM registry_personstatus s
-WHERE s.person_id IN (SELECT person_id FROM claims_claim WHERE id IN ({claims}))
+WHERE s.person_id IN (SELECT c.person_id FROM claims_claim c WHERE {where})
 """
-# Past grants, not counting the grants of the claims being decided (a re-run decides them afresh).
-# NOT EXISTS rather than NOT IN: PostgreSQL runs it as a hash anti-join however large the batch.
+# Past grants with the claim they paid: load_facts leaves out the grants of the claims being
+# decided (a re-run decides them afresh), by claim id in memory rather than a join in SQL.
 _HISTORY_SQL = """
-SELECT g.person_id, g.subject, NULLIF(g.level_key, 0), g.end_date FROM claims_grant g
-WHERE g.kind <> 'work_based'
-  AND g.person_id IN (SELECT person_id FROM claims_claim WHERE id IN ({claims}))
-  AND NOT EXISTS (SELECT 1 FROM claims_claim x WHERE x.id = g.claim_id AND x.id IN ({claims}))
+SELECT g.person_id, g.subject, NULLIF(g.level_key, 0), g.end_date, g.claim_id FROM claims_grant g
+WHERE g.kind <> 'work_based' AND g.person_id IN (SELECT c.person_id FROM claims_claim c WHERE {where})
 """
 
 
@@ -71,19 +70,24 @@ def _frame(sql: str, params: Sequence[Any], schema: dict[str, Any], *, bulk: boo
 
 
 def load_facts(
-    claims_sql: str, params: Sequence[Any] = (), *, bulk: bool = True
+    where: str, params: Sequence[Any] = (), *, bulk: bool = True
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(claims, statuses, history) frames for the claims whose ids `claims_sql` selects. `bulk`
+    """(claims, statuses, history) frames for the claims that `where` (on alias `c`) selects. `bulk`
     moves the rows by COPY on PostgreSQL; for a few claims a plain query answers sooner."""
-    frames = []
-    for sql, schema in ((_CLAIMS_SQL, CLAIM_SCHEMA), (_STATUS_SQL, STATUS_SCHEMA), (_HISTORY_SQL, HISTORY_SCHEMA)):
-        # The subquery appears several times in a statement; each occurrence takes its parameters.
-        frames.append(_frame(sql.format(claims=claims_sql), list(params) * sql.count("{claims}"), schema, bulk=bulk))
-    return frames[0], frames[1], frames[2]
+
+    def frame(sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+        # The condition appears several times in a statement; each occurrence takes its parameters.
+        return _frame(sql.format(where=where), list(params) * sql.count("{where}"), schema, bulk=bulk)
+
+    claims = frame(_CLAIMS_SQL, CLAIM_SCHEMA)
+    statuses = frame(_STATUS_SQL, STATUS_SCHEMA)
+    history = frame(_HISTORY_SQL, {**HISTORY_SCHEMA, "claim_id": pl.Int64()})
+    history = history.filter(pl.col("claim_id").is_in(claims["claim_id"].implode()).not_()).drop("claim_id")
+    return claims, statuses, history
 
 
-def claim_ids_sql(ids: Sequence[int]) -> tuple[str, list[int]]:
-    """A subquery selecting the given claim ids."""
+def claim_ids_where(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """A condition selecting the given claim ids."""
     if connection.vendor == "postgresql":
-        return "SELECT unnest(%s::bigint[])", [list(ids)]
-    return ",".join(["%s"] * len(ids)) or "NULL", list(ids)
+        return "c.id = ANY(%s::bigint[])", [list(ids)]
+    return f"c.id IN ({','.join(['%s'] * len(ids)) or 'NULL'})", list(ids)

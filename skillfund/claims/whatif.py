@@ -1,7 +1,7 @@
 """What if the parameters were different? Re-decide past claims under changed parameters and report
 the difference in money and in beneficiaries, by responsible department and by group.
 
-    what_if(claims_sql="SELECT id FROM claims_claim WHERE end_date BETWEEN %s AND %s",
+    what_if(where="c.end_date BETWEEN %s AND %s",
             params_sql=[date(2020, 1, 1), date(2020, 12, 31)], changes={"annual_cap": 2})
 
 A change is a new dated value added to the shipped parameters (policy_data/parameters), never an
@@ -120,19 +120,20 @@ def changed_parameters(base: ParameterSet, changes: dict[str, Any], on: date | N
 
 
 def what_if(
-    *, claims_sql: str, params_sql: Sequence[Any] = (), changes: dict[str, Any], on: date | None = None
+    *, where: str, params_sql: Sequence[Any] = (), changes: dict[str, Any], on: date | None = None
 ) -> WhatIfReport:
-    """Decide the claims the subquery selects under the shipped parameters and under `changes`."""
+    """Decide the claims the condition (on alias `c`) selects under the shipped parameters and under
+    `changes`."""
     base = default_parameters()
     changed = changed_parameters(base, changes, on)
-    claims, statuses, history = load_facts(claims_sql, params_sql)
+    claims, statuses, history = load_facts(where, params_sql)
     keep = ["claim_id", "eligible", "subsidy", "living_allowance", "advance", "months_subsidized"]
     before = engine.decide(claims, statuses, history, base)
     after = engine.decide(claims, statuses, history, changed).select(keep)
     joined = (
         before.select(*keep, "person_id", "status_bits")
         .join(after, on="claim_id", suffix="_changed")
-        .join(_departments(claims_sql, params_sql), on="claim_id", how="left")
+        .join(_departments(where, params_sql), on="claim_id", how="left")
         .with_columns(
             pl.col("department").fill_null(NO_DEPARTMENT),
             money=pl.when("eligible").then(pl.col("subsidy") + pl.col("living_allowance")).otherwise(0),
@@ -162,11 +163,11 @@ def what_if(
     )
 
 
-def _departments(claims_sql: str, params: Sequence[Any]) -> pl.DataFrame:
+def _departments(where: str, params: Sequence[Any]) -> pl.DataFrame:
     sql = f"""
         SELECT c.id, COALESCE(NULLIF(o.short_name, ''), o.name) FROM claims_claim c
         LEFT JOIN organizations_organization o ON o.id = c.department_id
-        WHERE c.id IN ({claims_sql})"""
+        WHERE {where}"""
     with connection.cursor() as cur:
         cur.execute(sql, list(params))
         rows = cur.fetchall()

@@ -42,19 +42,13 @@ class Command(BaseCommand):
     def handle(self, *args, changes: list[tuple[str, str]], batch: str | None, year: int | None, on, out, **options):
         if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
             raise CommandError(f"{out}: 输出文件须为.xlsx或.csv / the output is .xlsx or .csv")
-        sql, params = "SELECT id FROM claims_claim", []
+        where, params = "TRUE", []
         if batch:
-            sql, params = "SELECT id FROM claims_claim WHERE batch = %s", [batch]
+            where, params = "c.batch = %s", [batch]
         elif year:
-            sql, params = (
-                "SELECT id FROM claims_claim WHERE end_date >= %s AND end_date <= %s",
-                [
-                    date(year, 1, 1),
-                    date(year, 12, 31),
-                ],
-            )
+            where, params = "c.end_date >= %s AND c.end_date <= %s", [date(year, 1, 1), date(year, 12, 31)]
         try:
-            report = what_if(claims_sql=sql, params_sql=params, changes=dict(changes), on=on)
+            report = what_if(where=where, params_sql=params, changes=dict(changes), on=on)
         except DomainError as exc:
             raise CommandError(f"{exc.zh} / {exc.en}") from None
         self._print(report)
