@@ -1,6 +1,6 @@
 """Reading spreadsheet-like files whose every row is checked before anything is written.
 
-Shared by the roster import (`registry.importing`) and the claims file (`claims.batch`):
+Shared by the roster import (`registry.importing`) and the claims file (`claims.claimfile`):
 
 - `read_bytes` and `sheet_rows` / `jsonl_records` turn a path, bytes or upload into rows, each with
   its spreadsheet row number (.xlsx by python-calamine, .csv in UTF-8 or GB18030, .jsonl);
