@@ -13,7 +13,7 @@ Timed:
            for comparison, the per-application `application_step(step="approve")` on a sample;
   pay      `funds.payments.payment_batch_create` + `payment_batch_pay` on all of them: one ledger
            transaction, line update and review-chain "pay" step per application, 50 lines per
-           database transaction (`funds.actions.pay_many`, `claims.review.applications_step`).
+           database transaction (`funds.payouts.pay_many`, `claims.review.applications_step`).
 The database is dropped at the end unless --keep.
 """
 
@@ -44,7 +44,7 @@ def set_up(count: int):
     from skillfund.claims.models import Application, Claim
     from skillfund.claims.workflow import Path as ReviewPath
     from skillfund.claims.workflow import Status
-    from skillfund.funds.actions import fund_receive
+    from skillfund.funds.ledger import fund_receive
     from skillfund.funds.models import FundSource
     from skillfund.organizations.models import Organization
     from skillfund.registry.actions import PersonData, person_register

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from skillfund.accounts.models import Role
 from skillfund.core.models import AuditRecord
-from skillfund.funds.actions import fund_receive
+from skillfund.funds.ledger import fund_receive
 from skillfund.funds.models import Account, FundSource, Posting, Transaction
 from tests.factories import UserFactory
 

@@ -15,7 +15,7 @@ from skillfund.accounts.models import Role
 from skillfund.core import audit
 from skillfund.core.models import AuditRecord
 from skillfund.funds import selectors
-from skillfund.funds.actions import budget_submit
+from skillfund.funds.budgets import budget_submit
 from skillfund.funds.demo import load_funds_demo
 from skillfund.funds.models import Account, DepartmentBudget, FundSource, Posting, Transaction
 from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory

@@ -12,8 +12,8 @@ from django.db import connection, connections
 
 from skillfund.core.errors import DomainError
 from skillfund.funds import selectors
-from skillfund.funds.actions import pay
 from skillfund.funds.models import Account, Transaction
+from skillfund.funds.payouts import pay
 from tests.factories import OrganizationFactory
 from tests.funds_helpers import balance, finance_officer, fund
 

@@ -12,18 +12,11 @@ from skillfund.accounts.models import Role
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.funds import selectors
-from skillfund.funds.actions import (
-    advance_pay,
-    budget_approve,
-    budget_deadline,
-    budget_submit,
-    pay,
-    recover,
-    recovery_receive,
-    round_half_up,
-    settle,
-)
+from skillfund.funds.budgets import budget_approve, budget_deadline, budget_submit
+from skillfund.funds.ledger import round_half_up
 from skillfund.funds.models import DepartmentBudget, Transaction
+from skillfund.funds.payouts import advance_pay, pay, settle
+from skillfund.funds.recoveries import recover, recovery_receive
 from skillfund.training.models import ClassPlan
 from tests.factories import SHANGHAI, DepartmentFactory, OrganizationFactory, UserFactory, make_class_plan
 from tests.funds_helpers import balance, finance_officer, fund, snapshot

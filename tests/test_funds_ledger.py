@@ -12,9 +12,10 @@ from skillfund.accounts.models import Role
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.funds import selectors
-from skillfund.funds.actions import fund_receive, ledger_post, ledger_reverse, pay
 from skillfund.funds.chart import Chart, account_for
+from skillfund.funds.ledger import fund_receive, ledger_post, ledger_reverse
 from skillfund.funds.models import Account, Posting, Transaction
+from skillfund.funds.payouts import pay
 from tests.factories import UserFactory
 from tests.funds_helpers import balance, finance_officer, fund, fund_source, snapshot
 

@@ -13,16 +13,10 @@ from hypothesis.extra.django import TestCase
 
 from skillfund.core.errors import DomainError
 from skillfund.funds import selectors
-from skillfund.funds.actions import (
-    advance_pay,
-    fund_receive,
-    ledger_reverse,
-    pay,
-    recover,
-    recovery_receive,
-    settle,
-)
+from skillfund.funds.ledger import fund_receive, ledger_reverse
 from skillfund.funds.models import Account, FundSource, Transaction
+from skillfund.funds.payouts import advance_pay, pay, settle
+from skillfund.funds.recoveries import recover, recovery_receive
 from skillfund.training.models import ClassPlan
 from tests.factories import OrganizationFactory, make_class_plan, make_person
 from tests.funds_helpers import finance_officer, snapshot

@@ -21,7 +21,6 @@ from skillfund.core import audit
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.funds import selectors
-from skillfund.funds.actions import advance_pay, recover
 from skillfund.funds.models import PaymentLine, Transaction
 from skillfund.funds.payments import (
     batch_status,
@@ -32,6 +31,8 @@ from skillfund.funds.payments import (
     payment_line_cancel,
     payment_record_bank_reference,
 )
+from skillfund.funds.payouts import advance_pay
+from skillfund.funds.recoveries import recover
 from skillfund.training.models import ClassPlan
 from tests.factories import (
     DepartmentFactory,

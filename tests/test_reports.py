@@ -19,7 +19,9 @@ from skillfund.catalog.loading import catalog_load, occupations_load
 from skillfund.catalog.models import CatalogItem, TrainingType
 from skillfund.claims.actions import claim_grant, claim_submit
 from skillfund.claims.models import Claim
-from skillfund.funds import actions
+from skillfund.funds.ledger import fund_receive, ledger_reverse
+from skillfund.funds.payouts import advance_pay, pay, settle
+from skillfund.funds.recoveries import recover, recovery_receive
 from skillfund.funds.selectors import ledger_problems
 from skillfund.programme.models import AnnexTask, Programme
 from skillfund.regions.loading import regions_load
@@ -112,10 +114,8 @@ def world(db, monkeypatch):
         programme=programme, unit=dept_b, number="2", code="b", training="安全技能", annual_target=20, clause="Annex.2"
     )
 
-    actions.fund_receive(
-        source=fund_source("ui-surplus"), amount=Decimal("100000.00"), actor=finance, at=at(date(2020, 3, 1))
-    )
-    actions.fund_receive(
+    fund_receive(source=fund_source("ui-surplus"), amount=Decimal("100000.00"), actor=finance, at=at(date(2020, 3, 1)))
+    fund_receive(
         source=fund_source("employment-subsidy", "employment_subsidy"),
         amount=Decimal("50000.00"),
         actor=finance,
@@ -127,9 +127,7 @@ def world(db, monkeypatch):
         for p in people_a
     ]
     for claim in claims_a:
-        actions.pay(
-            payee=claim.person, amount=Decimal("1200.00"), subject=claim, actor=finance, at=at(date(2020, 4, 10))
-        )
+        pay(payee=claim.person, amount=Decimal("1200.00"), subject=claim, actor=finance, at=at(date(2020, 4, 10)))
     institution = OrganizationFactory()
     plan = make_class_plan(
         institution=institution,
@@ -141,7 +139,7 @@ def world(db, monkeypatch):
         days=12,
         hours=(8, 14),  # 72 class hours, the item's minimum
     )
-    actions.advance_pay(
+    advance_pay(
         organization=institution,
         amount_total=Decimal("6000.00"),
         subject=plan,
@@ -153,10 +151,8 @@ def world(db, monkeypatch):
         granted_claim(p, department=dept_b, code="miner-safety", region=EJIN_HORO, end=date(2020, 6, 12))
         for p in people_b
     ]
-    actions.settle(
-        organization=institution, total=Decimal("5400.00"), subject=plan, actor=finance, at=at(date(2020, 7, 1))
-    )
-    actions.recover(
+    settle(organization=institution, total=Decimal("5400.00"), subject=plan, actor=finance, at=at(date(2020, 7, 1)))
+    recover(
         payee=claims_a[0].person,
         amount=Decimal("400.00"),
         subject=claims_a[0],
@@ -164,7 +160,7 @@ def world(db, monkeypatch):
         actor=finance,
         at=at(date(2020, 8, 1)),
     )
-    mistaken = actions.pay(
+    mistaken = pay(
         payee=claims_b[0].person,
         amount=Decimal("1000.00"),
         subject=claims_b[0],
@@ -173,8 +169,8 @@ def world(db, monkeypatch):
     )
     with monkeypatch.context() as m:  # a reversal is booked when it is made
         m.setattr("django.utils.timezone.now", lambda: at(date(2020, 8, 15), 16))
-        actions.ledger_reverse(transaction=mistaken, actor=finance, reason="重复付款")
-    actions.recovery_receive(payee=claims_a[0].person, amount=Decimal("100.00"), actor=finance, at=at(date(2020, 9, 1)))
+        ledger_reverse(transaction=mistaken, actor=finance, reason="重复付款")
+    recovery_receive(payee=claims_a[0].person, amount=Decimal("100.00"), actor=finance, at=at(date(2020, 9, 1)))
     assert ledger_problems() == []
     return {
         "finance": finance,
@@ -366,7 +362,7 @@ def test_an_empty_period_renders_cleanly(client, db):
 
 
 def test_money_with_no_training_behind_it_is_shown_as_not_attributed(world):
-    actions.pay(
+    pay(
         payee=world["institution"],
         amount=Decimal("250.00"),
         subject=("materials.textbook", "7"),

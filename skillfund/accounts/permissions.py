@@ -48,8 +48,9 @@ CLAIMS = ("claims.claim", "claims.decision", "claims.grant", "claims.quotatally"
 # pages of the back office; "add" means gathering a class's claims into an application.
 APPLICATIONS = ("claims.application", "claims.applicationevent")
 
-# The special account (§4.2) is written only by `funds/actions.py`: "add" on transactions lets a
-# role book through those actions (finance, §4.1); budgets are reported by each department.
+# The special account (§4.2) is written only by the actions in `funds/` (ledger.py, payouts.py,
+# recoveries.py): "add" on transactions lets a role book through those actions (finance, §4.1);
+# budgets (funds/budgets.py) are reported by each department.
 FUNDS = (
     "funds.fundsource",
     "funds.account",

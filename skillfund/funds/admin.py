@@ -1,7 +1,8 @@
 """Back office for the special account: read-only, under the same scopes as every other interface.
-Money moves only through `funds/actions.py`. A department reports its budget on the add page (the
-form calls `budget_submit`; reporting the same year again replaces the figures until finance
-approves), and finance approves budgets with a list action."""
+Money moves only through the actions in `funds/` (ledger.py, payouts.py, recoveries.py). A
+department reports its budget on the add page (the form calls `budget_submit`; reporting the same
+year again replaces the figures until finance approves), and finance approves budgets with a list
+action."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from skillfund.accounts import scoping
 from skillfund.accounts.admin_scoping import ReadOnlyInline, ScopedModelAdmin
 from skillfund.accounts.models import Role
 from skillfund.core.errors import DomainError
-from skillfund.funds import actions
+from skillfund.funds.budgets import FIRST_BUDGET_YEAR, budget_approve, budget_submit
 from skillfund.funds.models import Account, DepartmentBudget, FundSource, Posting, Transaction
 from skillfund.organizations.models import Organization
 
@@ -84,7 +85,7 @@ class PostingAdmin(ReadOnlyAdmin):
 
 class BudgetForm(forms.Form):
     department = forms.ModelChoiceField(Organization.objects, label=_("department"))
-    year = forms.IntegerField(label=_("year"), min_value=actions.FIRST_BUDGET_YEAR, max_value=2100)
+    year = forms.IntegerField(label=_("year"), min_value=FIRST_BUDGET_YEAR, max_value=2100)
     planned_trainees = forms.IntegerField(label=_("planned trainees (person-times)"), min_value=0)
     amount = forms.DecimalField(label=_("subsidy budget (CNY)"), max_digits=14, decimal_places=2, min_value=0)
 
@@ -132,7 +133,7 @@ class DepartmentBudgetAdmin(ScopedModelAdmin):
         form = BudgetForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
-                budget = actions.budget_submit(actor=request.user, **form.cleaned_data)
+                budget = budget_submit(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, _message(exc))
             else:
@@ -157,6 +158,6 @@ class DepartmentBudgetAdmin(ScopedModelAdmin):
     def approve_budgets(self, request, queryset):
         for budget in queryset:
             try:
-                actions.budget_approve(budget=budget, actor=request.user)
+                budget_approve(budget=budget, actor=request.user)
             except DomainError as exc:
                 self.message_user(request, f"{budget}: {_message(exc)}", messages.ERROR)

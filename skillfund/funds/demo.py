@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from skillfund.accounts.models import Role, User
-from skillfund.funds import actions
+from skillfund.funds.budgets import budget_submit
+from skillfund.funds.ledger import fund_receive
 from skillfund.funds.models import DepartmentBudget, FundSource
+from skillfund.funds.payouts import advance_pay
 from skillfund.organizations.models import Organization
 from skillfund.training.models import ClassPlan
 
@@ -67,7 +69,7 @@ def load_funds_demo() -> dict[str, int]:
         source, _ = FundSource.objects.get_or_create(
             code=code, defaults={"kind": kind, "name": name, "name_en": name_en}
         )
-        actions.fund_receive(
+        fund_receive(
             source=source,
             amount=Decimal(amount),
             actor=finance,
@@ -81,7 +83,7 @@ def load_funds_demo() -> dict[str, int]:
         department = units.get(unit)
         if department is None or DepartmentBudget.objects.filter(department=department, year=2019).exists():
             continue
-        actions.budget_submit(
+        budget_submit(
             department=department,
             year=2019,
             planned_trainees=trainees,
@@ -97,7 +99,7 @@ def load_funds_demo() -> dict[str, int]:
     for plan in plans.order_by("code")[:1]:
         # The class's total subsidy as far as known at approval: the standard for every place.
         total = plan.catalog_item.standard * plan.capacity
-        actions.advance_pay(
+        advance_pay(
             organization=plan.institution,
             amount_total=total,
             subject=plan,

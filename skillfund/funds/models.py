@@ -6,7 +6,7 @@ accounts: debits minus credits; credit-normal: the reverse), and the database re
 one, so "a payment above the balance" cannot be written even by a buggy caller. Ledger rows are
 append-only: a mistake is undone by a reversal — a new transaction with every posting negated —
 never by an edit. On PostgreSQL triggers refuse UPDATE and DELETE on them and check at commit that
-each transaction sums to zero (migration 0002); the actions in `funds/actions.py` check it too.
+each transaction sums to zero (migration 0002); the booking core in `funds/ledger.py` checks it too.
 """
 
 from __future__ import annotations

@@ -49,9 +49,10 @@ from skillfund.claims.review import applications_step, steps_refused
 from skillfund.claims.workflow import Status
 from skillfund.core import audit
 from skillfund.core.errors import DomainError
-from skillfund.funds.actions import PaymentOrder, lock_accounts, pay_many, settle
 from skillfund.funds.chart import Chart, account_for, accounts_for
+from skillfund.funds.ledger import lock_accounts
 from skillfund.funds.models import MONEY, PaymentBatch, PaymentLine, Posting
+from skillfund.funds.payouts import PaymentOrder, pay_many, settle
 from skillfund.funds.selectors import cents, outstanding_advance
 
 ZERO = Decimal("0.00")
