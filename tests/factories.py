@@ -15,7 +15,12 @@ from skillfund.accounts.models import Role, User
 from skillfund.catalog.models import CatalogItem, CertificateKind, Occupation, TrainingType
 from skillfund.organizations.models import Organization
 from skillfund.registry.actions import PersonData, person_register
-from skillfund.training.actions import class_plan_add_session, class_plan_approve, class_plan_create, class_plan_file
+from skillfund.training.actions.plans import (
+    class_plan_add_session,
+    class_plan_approve,
+    class_plan_create,
+    class_plan_file,
+)
 from skillfund.training.models import ClassPlan, Teacher
 from tests.idgen import make_id
 

@@ -8,7 +8,7 @@ import pytest
 
 from skillfund.claims.actions import claim_grant, claim_submit
 from skillfund.claims.preview import enrolment_preview
-from skillfund.training.actions import enrolment_create
+from skillfund.training.actions.enrolment import enrolment_create
 from tests.factories import at, make_catalog_item, make_class_plan, make_occupation, make_person
 
 pytestmark = pytest.mark.django_db

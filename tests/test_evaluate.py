@@ -26,7 +26,7 @@ from skillfund.core.models import AuditRecord
 from skillfund.organizations.models import Organization
 from skillfund.registry.actions import person_status_add
 from skillfund.registry.idnumbers import mask
-from skillfund.training.actions import employment_create
+from skillfund.training.actions.work import employment_create
 from tests.factories import OrganizationFactory, make_class_plan, make_person
 from tests.idgen import make_id
 

@@ -14,7 +14,7 @@ from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.policy.parameters import default_parameters
 from skillfund.training import selectors
-from skillfund.training.actions import attendance_record, enrolment_create
+from skillfund.training.actions.enrolment import attendance_record, enrolment_create
 from skillfund.training.models import Attendance
 from tests.factories import CLASS_START, UserFactory, at, make_class_plan, make_person
 

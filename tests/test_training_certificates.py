@@ -12,7 +12,8 @@ from django.utils import timezone
 from skillfund.catalog.models import CertificateKind
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
-from skillfund.training.actions import assessment_record, attendance_record, certificate_record, enrolment_create
+from skillfund.training.actions.enrolment import attendance_record, enrolment_create
+from skillfund.training.actions.results import assessment_record, certificate_record
 from skillfund.training.models import Assessment, Certificate, Enrolment
 from tests.factories import CLASS_START, at, make_class_plan, make_occupation, make_person
 

@@ -13,7 +13,7 @@ from skillfund.accounts.models import Role
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.organizations.actions import organization_set_status
-from skillfund.training.actions import enrolment_create, enrolment_withdraw
+from skillfund.training.actions.enrolment import enrolment_create, enrolment_withdraw
 from skillfund.training.models import Enrolment
 from tests.factories import CLASS_START, OrganizationFactory, UserFactory, at, make_class_plan, make_person
 

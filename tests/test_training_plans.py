@@ -15,7 +15,7 @@ from skillfund.core.models import AuditRecord
 from skillfund.organizations.actions import organization_set_status
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask, Programme
-from skillfund.training.actions import (
+from skillfund.training.actions.plans import (
     class_plan_add_session,
     class_plan_approve,
     class_plan_file,

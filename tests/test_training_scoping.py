@@ -13,7 +13,8 @@ from skillfund.accounts import scoping
 from skillfund.accounts.models import Role
 from skillfund.core.models import AuditRecord
 from skillfund.organizations.models import Organization
-from skillfund.training.actions import attendance_record, employment_create, enrolment_create
+from skillfund.training.actions.enrolment import attendance_record, enrolment_create
+from skillfund.training.actions.work import employment_create
 from skillfund.training.models import (
     Attendance,
     ClassPlan,

@@ -14,7 +14,7 @@ from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.organizations.models import Organization
 from skillfund.training import selectors
-from skillfund.training.actions import employment_create, work_training_month_record
+from skillfund.training.actions.work import employment_create, work_training_month_record
 from skillfund.training.models import Employment, WorkTrainingMonth
 from tests.factories import OrganizationFactory, UserFactory, make_person
 

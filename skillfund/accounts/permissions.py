@@ -78,7 +78,7 @@ ADD = frozenset({"view", "add"})
 # individual claims (§4.3.d, §4.3.e). Everyone else who reads applications only reads them.
 _APPLICANT = {"claims.application": ADD, "claims.applicationevent": VIEW}
 _APPLICATION_READER = _all(APPLICATIONS, VIEW)
-# Training records are written by the actions in `training/actions.py` (the admin's add forms and
+# Training records are written by the actions in `training/actions/` (the admin's add forms and
 # list actions call them); a recorded session, attendance or result is never edited by hand.
 # "change" on a class plan means the workflow steps: file, approve, reject, close.
 _TRAINING_READER = _all(TRAINING, VIEW)

@@ -1,6 +1,6 @@
 """What the rules would decide for a trainee joining a class (§3.3), shown at enrolment so nobody
 trains expecting a subsidy they cannot get. Same engine as every decision; nothing is stored
-here — training.actions.enrolment_create stores the result on the enrolment."""
+here — training.actions.enrolment.enrolment_create stores the result on the enrolment."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Back office for training delivery. Every write goes through `training/actions.py`: an add page
+"""Back office for training delivery. Every write goes through `training/actions/`: an add page
 is a plain form whose data goes to the action (a refusal is shown on the form, nothing is
 written), recorded sessions, attendance and results are read-only, and a class plan moves through
 its workflow (file, approve, reject, close) only by the list actions and the decision page."""
@@ -27,7 +27,18 @@ from skillfund.core.errors import DomainError
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask
 from skillfund.registry.models import Person
-from skillfund.training import actions
+from skillfund.training.actions.enrolment import attendance_record, enrolment_create
+from skillfund.training.actions.plans import (
+    EDITABLE,
+    class_plan_add_session,
+    class_plan_approve,
+    class_plan_close,
+    class_plan_create,
+    class_plan_file,
+    class_plan_reject,
+)
+from skillfund.training.actions.results import assessment_record, certificate_record
+from skillfund.training.actions.work import employment_create, work_training_month_record
 from skillfund.training.models import (
     Assessment,
     Attendance,
@@ -186,11 +197,11 @@ class ClassPlanAdmin(ActionAdmin):
         return self.inlines if obj is not None else ()
 
     def write(self, request, data):
-        return actions.class_plan_create(actor=request.user, **data)
+        return class_plan_create(actor=request.user, **data)
 
     @admin.display(description=_("decision"))
     def decide_link(self, obj):
-        if obj.status not in (ClassPlan.Status.FILED, *actions.EDITABLE):
+        if obj.status not in (ClassPlan.Status.FILED, *EDITABLE):
             return "—"
         url = reverse("admin:training_classplan_decide", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Approve or reject"))
@@ -206,11 +217,11 @@ class ClassPlanAdmin(ActionAdmin):
 
     @admin.action(description=_("File the selected plans with their department"), permissions=["change"])
     def file_plans(self, request, queryset):
-        self._each(request, queryset, lambda plan: actions.class_plan_file(class_plan=plan, actor=request.user))
+        self._each(request, queryset, lambda plan: class_plan_file(class_plan=plan, actor=request.user))
 
     @admin.action(description=_("Close the selected classes"), permissions=["change"])
     def close_plans(self, request, queryset):
-        self._each(request, queryset, lambda plan: actions.class_plan_close(class_plan=plan, actor=request.user))
+        self._each(request, queryset, lambda plan: class_plan_close(class_plan=plan, actor=request.user))
 
     def get_urls(self):
         decide = path(
@@ -227,9 +238,9 @@ class ClassPlanAdmin(ActionAdmin):
             reason = form.cleaned_data["reason"]
             try:
                 if form.cleaned_data["decision"] == "approve":
-                    actions.class_plan_approve(class_plan=plan, actor=request.user, late_reason=reason)
+                    class_plan_approve(class_plan=plan, actor=request.user, late_reason=reason)
                 else:
-                    actions.class_plan_reject(class_plan=plan, actor=request.user, reason=reason)
+                    class_plan_reject(class_plan=plan, actor=request.user, reason=reason)
             except DomainError as exc:
                 form.add_error(None, _message(exc))
             else:
@@ -264,7 +275,7 @@ class ClassSessionAdmin(ActionAdmin):
     fields = ("class_plan", "starts_at", "ends_at", "hours", "topic", "teacher")
 
     def write(self, request, data):
-        return actions.class_plan_add_session(actor=request.user, **data)
+        return class_plan_add_session(actor=request.user, **data)
 
 
 @admin.register(Teacher)
@@ -297,7 +308,7 @@ class EnrolmentAdmin(ActionAdmin):
     def write(self, request, data):
         # The enrolment shows what the rules would decide (§3.3), so nobody trains expecting a
         # subsidy they cannot get.
-        return actions.enrolment_create(actor=request.user, preview=enrolment_preview, **data)
+        return enrolment_create(actor=request.user, preview=enrolment_preview, **data)
 
 
 class ManualAttendanceForm(ScopedForm):
@@ -320,7 +331,7 @@ class AttendanceAdmin(ActionAdmin):
     fields = ("enrolment", "session", "check_in", "check_out", "method", "operator", "reason", "recorded_at")
 
     def write(self, request, data):
-        return actions.attendance_record(actor=request.user, method=Attendance.Method.MANUAL, **data)
+        return attendance_record(actor=request.user, method=Attendance.Method.MANUAL, **data)
 
 
 class AssessmentForm(ScopedForm):
@@ -340,7 +351,7 @@ class AssessmentAdmin(ActionAdmin):
     fields = ("enrolment", "result", "assessed_on", "note", "recorded_at")
 
     def write(self, request, data):
-        return actions.assessment_record(actor=request.user, **data)
+        return assessment_record(actor=request.user, **data)
 
 
 class CertificateForm(ScopedForm):
@@ -366,7 +377,7 @@ class CertificateAdmin(ActionAdmin):
     fields = ("number", "person", "enrolment", "kind", "occupation", "level", "issue_date", "issuing_body")
 
     def write(self, request, data):
-        return actions.certificate_record(actor=request.user, **data)
+        return certificate_record(actor=request.user, **data)
 
 
 # ---- 以工代训 (§3.3.g) ----------------------------------------------------------------------------
@@ -388,7 +399,7 @@ class EmploymentAdmin(ActionAdmin):
     fields = ("employer", "person", "start_date", "end_date")
 
     def write(self, request, data):
-        return actions.employment_create(actor=request.user, **data)
+        return employment_create(actor=request.user, **data)
 
 
 class WorkTrainingMonthForm(ScopedForm):
@@ -406,4 +417,4 @@ class WorkTrainingMonthAdmin(ActionAdmin):
     fields = ("employment", "month", "hours", "content", "recorded_by", "recorded_at")
 
     def write(self, request, data):
-        return actions.work_training_month_record(actor=request.user, **data)
+        return work_training_month_record(actor=request.user, **data)

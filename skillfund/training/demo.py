@@ -22,7 +22,16 @@ from skillfund.catalog.models import CatalogItem, CertificateKind
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask
 from skillfund.registry.models import Person, StatusKind
-from skillfund.training import actions, selectors
+from skillfund.training import selectors
+from skillfund.training.actions.enrolment import attendance_record, enrolment_create
+from skillfund.training.actions.plans import (
+    class_plan_add_session,
+    class_plan_approve,
+    class_plan_create,
+    class_plan_file,
+)
+from skillfund.training.actions.results import assessment_record, certificate_record
+from skillfund.training.actions.work import employment_create, work_training_month_record
 from skillfund.training.models import Attendance, ClassPlan, Employment
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -142,7 +151,7 @@ def _create_class(spec: DemoClass) -> ClassPlan:
     item = CatalogItem.objects.get(year=spec.start.year, code=spec.item)
     department = Organization.objects.get(unit_code=spec.department)
     days = math.ceil(item.min_hours / DAY_HOURS)
-    plan = actions.class_plan_create(
+    plan = class_plan_create(
         actor=None,
         code=spec.code,
         institution=orgs[spec.institution],
@@ -159,7 +168,7 @@ def _create_class(spec: DemoClass) -> ClassPlan:
     )
     for i in range(days):
         day = spec.start + timedelta(days=i)
-        actions.class_plan_add_session(
+        class_plan_add_session(
             class_plan=plan,
             starts_at=_at(day, 8, 30),
             ends_at=_at(day, 17, 30),
@@ -168,8 +177,8 @@ def _create_class(spec: DemoClass) -> ClassPlan:
             actor=None,
         )
     filed = _at(spec.start - timedelta(days=14), 10)
-    actions.class_plan_file(class_plan=plan, actor=None, now=filed)
-    actions.class_plan_approve(class_plan=plan, actor=_approver(spec.approver), now=filed + timedelta(days=3))
+    class_plan_file(class_plan=plan, actor=None, now=filed)
+    class_plan_approve(class_plan=plan, actor=_approver(spec.approver), now=filed + timedelta(days=3))
     return plan
 
 
@@ -181,14 +190,14 @@ def _deliver(plan: ClassPlan, spec: DemoClass) -> None:
     for n, person in enumerate(_trainees(spec.trainees, plan.start_date, plan.region)):
         if selectors.clashing_session(person=person, class_plan=plan) is not None:
             continue
-        enrolment = actions.enrolment_create(
+        enrolment = enrolment_create(
             class_plan=plan, person=person, actor=None, now=_at(plan.start_date - timedelta(days=5), 10)
         )
         for s, session in enumerate(sessions):
             if n == TRAINEES - 1 and s % 3 == 0:
                 continue  # the one who will not reach the threshold
             manual = n == 0 and s == 1  # the face reader failed once
-            actions.attendance_record(
+            attendance_record(
                 enrolment=enrolment,
                 session=session,
                 check_in=session.starts_at - timedelta(minutes=(n * 3 + s) % 11),
@@ -199,7 +208,7 @@ def _deliver(plan: ClassPlan, spec: DemoClass) -> None:
                 now=after,
             )
         passed = selectors.completed(enrolment, on=plan.end_date)
-        actions.assessment_record(
+        assessment_record(
             enrolment=enrolment,
             result="pass" if passed else "absent",
             assessed_on=plan.end_date + timedelta(days=2),
@@ -207,7 +216,7 @@ def _deliver(plan: ClassPlan, spec: DemoClass) -> None:
             now=after + timedelta(days=2),
         )
         if passed:
-            actions.certificate_record(
+            certificate_record(
                 person=person,
                 enrolment=enrolment,
                 kind=item.certificate_kind,
@@ -228,9 +237,9 @@ def _work_based() -> None:
     start = date(2020, 3, 2)
     if Employment.objects.filter(employer=workshop, person=person, start_date=start).exists():
         return
-    employment = actions.employment_create(employer=workshop, person=person, start_date=start, actor=None)
+    employment = employment_create(employer=workshop, person=person, start_date=start, actor=None)
     for m in range(3, 7):
-        actions.work_training_month_record(
+        work_training_month_record(
             employment=employment,
             month=date(2020, m, 1),
             hours=Decimal("40.0"),

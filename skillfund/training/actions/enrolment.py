@@ -1,0 +1,246 @@
+"""Enrolment in an approved class, withdrawal, and attendance at its sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from skillfund.core import audit
+from skillfund.registry.models import Person
+from skillfund.training import selectors
+from skillfund.training.actions._shared import (
+    RecordError,
+    _enrolment_ref,
+    _ensure_acts_for,
+    _ensure_aware,
+    _ensure_institution_active,
+    _ensure_not_future,
+    _lock_enrolment,
+    _lock_plan,
+    _now,
+    _user,
+)
+from skillfund.training.models import Attendance, ClassPlan, ClassSession, Enrolment
+
+# ---- enrolment -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    class_plan: ClassPlan,
+    person: Person,
+    actor: Any,
+    preview: Callable[[Enrolment], dict] | None = None,
+    now: datetime | None = None,
+) -> Enrolment:
+    """Enrol a person in an approved class.
+
+    `preview` is the rules engine's hook: it gets the new enrolment and returns what the rules
+    would decide (e.g. "the 4th subsidized training in 2020 — §3.3.b"); the result is stored and
+    shown, so nobody trains expecting a subsidy they cannot get. It does not refuse enrolment.
+    """
+    now = _now(now)
+    # Fixed lock order, person then class: two enrolments of one person serialise on the person,
+    # two enrolments into one class on the class (capacity).
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    plan = _lock_plan(class_plan)
+    ref = (f"开班计划 {plan.code} 学员 {person.name}", f"class plan {plan.code}, trainee {person.name}")
+    _ensure_acts_for(actor, plan.institution, record=ref)
+    if plan.status != ClassPlan.Status.APPROVED:
+        raise RecordError(
+            "class_not_approved",
+            record=ref,
+            field="class_plan",
+            zh=f"计划为{plan.get_status_display()}状态，未经批准不能报名",
+            en=f"the class is {plan.status}; only an approved class takes enrolments",
+            clause="§4.3.d",
+        )
+    _ensure_institution_active(plan)
+    if timezone.localdate(now) > plan.end_date:
+        raise RecordError(
+            "class_ended",
+            record=ref,
+            field="class_plan",
+            zh=f"已于 {plan.end_date} 结业",
+            en=f"ended on {plan.end_date}",
+        )
+    if Enrolment.objects.filter(class_plan=plan, person=person).exists():
+        raise RecordError("already_enrolled", record=ref, field="person", zh="已报名本班", en="already enrolled")
+    clash = selectors.clashing_session(person=person, class_plan=plan)
+    if clash is not None:
+        raise RecordError(
+            "overlapping_classes",
+            record=ref,
+            field="person",
+            zh=f"已报名的 {clash.class_plan.code} 班课次 {clash} 与本班时间重叠",
+            en=f"already enrolled in class {clash.class_plan.code}, whose session {clash} overlaps this class",
+        )
+    taken = Enrolment.objects.filter(class_plan=plan, status__in=Enrolment.ACTIVE).count()
+    if taken >= plan.capacity:
+        raise RecordError(
+            "class_full",
+            record=ref,
+            field="capacity",
+            zh=f"班额 {plan.capacity} 已满",
+            en=f"all {plan.capacity} places taken",
+        )
+    enrolment = Enrolment.objects.create(class_plan=plan, person=person, enrolled_at=now)
+    if preview is not None:
+        enrolment.rules_preview = preview(enrolment)
+        enrolment.save(update_fields=["rules_preview"])
+    audit.record(
+        actor=actor,
+        action="enrolment.create",
+        target=enrolment,
+        after={"class_plan": plan.pk, "person": person.pk, "rules_preview": enrolment.rules_preview},
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enrolment:
+    enrolment = _lock_enrolment(enrolment)
+    ref = _enrolment_ref(enrolment)
+    _ensure_acts_for(actor, enrolment.class_plan.institution, record=ref)
+    if enrolment.status != Enrolment.Status.ENROLLED:
+        raise RecordError(
+            "invalid_transition",
+            record=ref,
+            field="status",
+            zh=f"报名为{enrolment.get_status_display()}状态，不能退学",
+            en=f"a {enrolment.status} enrolment cannot be withdrawn",
+        )
+    if not reason.strip():
+        raise RecordError("reason_required", record=ref, field="reason", zh="退学须说明理由", en="say why")
+    enrolment.status = Enrolment.Status.WITHDRAWN
+    enrolment.withdrawn_reason = reason.strip()
+    enrolment.save(update_fields=["status", "withdrawn_reason"])
+    audit.record(
+        actor=actor,
+        action="enrolment.withdraw",
+        target=enrolment,
+        before={"status": "enrolled"},
+        after={"status": "withdrawn"},
+        reason=reason.strip(),
+    )
+    return enrolment
+
+
+# ---- attendance ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    enrolment: Enrolment,
+    session: ClassSession,
+    check_in: datetime,
+    check_out: datetime,
+    method: str,
+    actor: Any,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Attendance:
+    """One trainee at one session. A manual entry names its operator (the actor) and a reason."""
+    now = _now(now)
+    enrolment = _lock_enrolment(enrolment)
+    plan = enrolment.class_plan
+    ref = (
+        f"{_enrolment_ref(enrolment)[0]} 课次 {session}",
+        f"{_enrolment_ref(enrolment)[1]}, session {session}",
+    )
+    _ensure_acts_for(actor, plan.institution, record=ref)
+    if enrolment.status != Enrolment.Status.ENROLLED:
+        raise RecordError(
+            "not_enrolled", record=ref, field="enrolment", zh="学员不在读", en=f"the enrolment is {enrolment.status}"
+        )
+    if plan.status != ClassPlan.Status.APPROVED:
+        raise RecordError(
+            "class_not_approved",
+            record=ref,
+            field="class_plan",
+            zh=f"计划为{plan.get_status_display()}状态",
+            en=f"the class is {plan.status}",
+        )
+    if session.class_plan_id != plan.pk:
+        raise RecordError(
+            "session_not_in_class",
+            record=ref,
+            field="session",
+            zh="课次不属于该班",
+            en="the session is of another class",
+        )
+    if method not in Attendance.Method.values:
+        raise RecordError("invalid_input", record=ref, field="method", zh=f"未知方式 {method}", en=f"unknown {method}")
+    if method == Attendance.Method.MANUAL:
+        if _user(actor) is None:
+            raise RecordError(
+                "manual_needs_operator",
+                record=ref,
+                field="operator",
+                zh="手工补录须由具名操作员办理",
+                en="a manual entry needs a named operator",
+                clause="§4.3.d",
+            )
+        if not reason.strip():
+            raise RecordError(
+                "reason_required",
+                record=ref,
+                field="reason",
+                zh="手工补录须说明理由",
+                en="a manual entry needs a reason",
+                clause="§4.3.d",
+            )
+    for field, value in (("check_in", check_in), ("check_out", check_out)):
+        _ensure_aware(value, record=ref, field=field)
+    if check_out <= check_in:
+        raise RecordError(
+            "check_out_before_check_in",
+            record=ref,
+            field="check_out",
+            zh="签退须晚于签到",
+            en="check-out precedes check-in",
+        )
+    for field, value in (("check_in", check_in), ("check_out", check_out)):
+        _ensure_not_future(value, today=now, record=ref, field=field)
+        day = timezone.localdate(value)
+        if not plan.start_date <= day <= plan.end_date:
+            raise RecordError(
+                "outside_class_dates",
+                record=ref,
+                field=field,
+                zh=f"{day} 不在开班期 {plan.start_date}–{plan.end_date} 内",
+                en=f"{day} is outside the class dates {plan.start_date}–{plan.end_date}",
+            )
+        if day != timezone.localdate(session.starts_at):
+            raise RecordError(
+                "outside_session_date",
+                record=ref,
+                field=field,
+                zh=f"{day} 不是该课次的日期",
+                en=f"{day} is not the session's date",
+            )
+    if Attendance.objects.filter(enrolment=enrolment, session=session).exists():
+        raise RecordError("attendance_exists", record=ref, field="session", zh="该课次已有考勤", en="already recorded")
+    attendance = Attendance.objects.create(
+        enrolment=enrolment,
+        session=session,
+        check_in=check_in,
+        check_out=check_out,
+        method=method,
+        operator=_user(actor),
+        reason=reason.strip(),
+    )
+    audit.record(
+        actor=actor,
+        action="attendance.record",
+        target=attendance,
+        after={"session": session.pk, "check_in": check_in, "check_out": check_out, "method": method},
+        reason=reason.strip(),
+    )
+    return attendance
