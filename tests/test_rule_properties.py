@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skillfund import policy_data
-from skillfund.policy.engine import check_column, decide
+from skillfund.policy.engine import check_column, decide, parameter_value
 from skillfund.policy.facts import STATUS_KINDS
 from skillfund.policy.parameters import ParameterSet
 from skillfund.policy.rules import RULES
@@ -168,11 +168,17 @@ def test_engine_invariants(claims, history, statuses):
     assert (decided["subsidy"] >= 0).all() and (decided["subsidy"] <= decided["standard"]).all()
     assert decided.filter(~pl.col("eligible"))["subsidy"].sum() == 0
     assert (decided["advance"] <= decided["subsidy"]).all() and (decided["trainee_share"] >= 0).all()
-    # Every failed check cites a clause in the register, and its parameters were in force.
+    # Every failed check cites a clause in the register, and the parameters it was judged by are
+    # the values in force on the claim's date, each dated value citing a registered clause too.
     register = policy_data.clauses()
     for rule in RULES:
         if decided[check_column(rule)].eq(False).any():
             assert rule.clause in register
+    for row in decided.iter_rows(named=True):
+        for name, parameter in PARAMS.parameters.items():
+            in_force = parameter.at(row["end_date"])
+            assert row[f"p_{name}"] == parameter_value(in_force.value, parameter.unit)
+            assert in_force.clause in register
     # The whole-column quota is exactly the claim-by-claim definition.
     sequential = _sequential(decided, history_df)
     assert {r["claim_id"]: r["eligible"] for r in decided.iter_rows(named=True)} == sequential

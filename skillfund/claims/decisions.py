@@ -165,7 +165,6 @@ def decision_lines(decision: Decision) -> list[Line]:
     params = default_parameters()
     on = claim.end_date
     for name, parameter in params.parameters.items():
-        value = parameter.at(on).value
-        facts[f"p_{name}"] = int(value * 10_000) if parameter.unit == "ratio" else value
+        facts[f"p_{name}"] = engine.parameter_value(parameter.at(on).value, parameter.unit)  # as the engine's
     facts.update(eligible=decision.eligible, free=decision.free, months_subsidized=decision.months_subsidized)
     return explain(facts)

@@ -77,7 +77,7 @@ def _with_defaults(claims: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
     )
 
 
-def _param_value(value: object, unit: str) -> int:
+def parameter_value(value: object, unit: str) -> int:
     """Parameters as integers the columns can hold exactly: fen, basis points, bit masks, counts."""
     if unit == "groups":
         return status_mask(value)  # type: ignore[arg-type]
@@ -93,7 +93,7 @@ def _parameter_columns(end_dates: pl.Series, params: ParameterSet) -> list[pl.Ex
     if len(end_dates) == 1:  # one claim: the values in force on its date
         on = end_dates[0]
         return [
-            pl.lit(_param_value(p.at(on).value, p.unit), dtype=pl.Int64).alias(f"p_{name}")
+            pl.lit(parameter_value(p.at(on).value, p.unit), dtype=pl.Int64).alias(f"p_{name}")
             for name, p in params.parameters.items()
         ]
     first_day = end_dates.min() if len(end_dates) else None
@@ -102,7 +102,7 @@ def _parameter_columns(end_dates: pl.Series, params: ParameterSet) -> list[pl.Ex
     for name, parameter in params.parameters.items():
         if first_day is not None and first_day < parameter.values[0].since:
             parameter.at(first_day)  # raises ParameterNotInForce
-        values = [_param_value(v.value, parameter.unit) for v in parameter.values]
+        values = [parameter_value(v.value, parameter.unit) for v in parameter.values]
         if len(values) == 1:
             columns.append(pl.lit(values[0], dtype=pl.Int64).alias(f"p_{name}"))
             continue
