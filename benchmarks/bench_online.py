@@ -9,8 +9,8 @@ skillfund_bench* one) is dropped, created, migrated and given the demo data (`sk
 regions, the Ordos catalogs, 300 demo persons with statuses, accounts); then --claims claims are
 submitted with `claims.actions.claim_submit` (demo persons × catalog items of 2020, trained in the
 person's hukou region). Each call of `claim_decide` is one transaction: the facts of one claim read
-by `claims.facts.load_facts` (three plain queries: COPY only pays off above a thousand claims), `engine.decide`, the Decision saved, the claim's
-status updated and an audit record appended. --calls calls are timed; median / p95 / max in ms,
+by `claims.facts.load_facts` (three plain queries: COPY only pays off above a thousand claims),
+`engine.decide`, the Decision saved, the claim's status updated and an audit record appended. --calls calls are timed; median / p95 / max in ms,
 and the same split into reading the facts, deciding and the rest (store + audit + commit).
 
 --large decides --calls random claims of the batch 'bench' in skillfund_bench_claims (left by
