@@ -10,8 +10,9 @@ regions, the Ordos catalogs, 300 demo persons with statuses, accounts); then --c
 submitted with `claims.actions.claim_submit` (demo persons × catalog items of 2020, trained in the
 person's hukou region). Each call of `claim_decide` is one transaction: the facts of one claim read
 by `claims.facts.load_facts` (three plain queries: COPY only pays off above a thousand claims),
-`engine.decide`, the Decision saved, the claim's status updated and an audit record appended. --calls calls are timed; median / p95 / max in ms,
-and the same split into reading the facts, deciding and the rest (store + audit + commit).
+`engine.decide`, the Decision saved, the claim's status updated and an audit record appended.
+--calls calls are timed; median / p95 / max in ms, and the same split into reading the facts,
+deciding and the rest (store + audit + commit).
 
 --large decides --calls random claims of the batch 'bench' in skillfund_bench_claims (left by
 `bench_claims_pg.py --keep`), whose persons carry on average 6 past grants among 3,000,000.
