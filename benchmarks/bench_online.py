@@ -147,8 +147,8 @@ def main() -> None:
 
     if args.large:
         rng = random.Random(7)
-        top = Claim.objects.filter(batch="bench").order_by("-id").values_list("id", flat=True).first()
-        ids = rng.sample(range(1, top + 1), args.calls + args.warmup)
+        bench = Claim.objects.filter(batch="bench").order_by("id").values_list("id", flat=True)
+        ids = rng.sample(range(bench.first(), bench.last() + 1), args.calls + args.warmup)
         by_id = Claim.objects.in_bulk(ids)
         claims = [by_id[i] for i in ids if i in by_id]
         print(

@@ -1,8 +1,9 @@
 """Read the engine's facts for a set of claims straight from the database, in bulk.
 
 One SQL query per frame (claims, statuses, past grants), whether the set holds one claim or a
-million; the set is a condition on the claims, so the claims table is scanned once per query. On PostgreSQL the rows travel by COPY into polars; on SQLite through the cursor.
-Money leaves the database as integer fen, so no float ever touches an amount.
+million; the set is a condition on the claims, so the claims table is scanned once per query. On
+PostgreSQL a large set's rows travel by COPY into polars; otherwise through the cursor. Money
+leaves the database as integer fen, so no float ever touches an amount.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from django.db import connection
+from django.db import connection, transaction
 
 from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 
@@ -79,9 +80,13 @@ def load_facts(
         # The condition appears several times in a statement; each occurrence takes its parameters.
         return _frame(sql.format(where=where), list(params) * sql.count("{where}"), schema, bulk=bulk)
 
-    claims = frame(_CLAIMS_SQL, CLAIM_SCHEMA)
-    statuses = frame(_STATUS_SQL, STATUS_SCHEMA)
-    history = frame(_HISTORY_SQL, {**HISTORY_SCHEMA, "claim_id": pl.Int64()})
+    with transaction.atomic(savepoint=False):  # the scope of SET LOCAL (no savepoint: nothing to undo)
+        if bulk and connection.vendor == "postgresql":
+            with connection.cursor() as cur:  # a million claims' persons hashed in memory, not in temp files
+                cur.execute("SET LOCAL work_mem = '128MB'")
+        claims = frame(_CLAIMS_SQL, CLAIM_SCHEMA)
+        statuses = frame(_STATUS_SQL, STATUS_SCHEMA)
+        history = frame(_HISTORY_SQL, {**HISTORY_SCHEMA, "claim_id": pl.Int64()})
     history = history.filter(pl.col("claim_id").is_in(claims["claim_id"].implode()).not_()).drop("claim_id")
     return claims, statuses, history
 
