@@ -17,4 +17,6 @@ PY
 fi
 .venv/bin/skillfund migrate --noinput
 .venv/bin/skillfund setup_demo
-exec .venv/bin/skillfund runserver "${SKILLFUND_ADDR:-127.0.0.1:8000}"
+addr="${SKILLFUND_ADDR:-127.0.0.1:8000}"
+printf '\nOpen http://%s/  (back office: /admin/)\n\n' "$addr"
+exec .venv/bin/skillfund runserver "$addr"

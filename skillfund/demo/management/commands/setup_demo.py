@@ -36,4 +36,3 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<16} {password:<16} {label}")
         if not settings.SKILLFUND_REQUIRE_2FA:
             self.stdout.write("Second factor relaxed for the demo / 演示环境已放宽第二验证因素")
-        self.stdout.write("\nOpen http://127.0.0.1:8000/  (back office: /admin/)\n")
