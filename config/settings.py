@@ -133,7 +133,7 @@ if env("SKILLFUND_TEST_DB_NAME"):  # lets parallel test runs on one PostgreSQL s
     DATABASES["default"]["TEST"] = {"NAME": env("SKILLFUND_TEST_DB_NAME")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
-else:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: compiling the bulk fact queries took over a second and never paid back (benchmarks/).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
