@@ -121,3 +121,12 @@ def test_the_command_prints_the_tables_and_writes_a_workbook(year_2020, tmp_path
     assert (tmp_path / "r.xlsx").exists()
     with pytest.raises(CommandError, match="no parameter named cap"):
         call_command("whatif", "--set", "cap=2", stdout=io.StringIO())
+
+
+def test_the_same_change_from_another_date_is_another_parameter_set():
+    """A parameter set's version names its values, so two what-ifs never pass for one another."""
+    base = default_parameters()
+    always = changed_parameters(base, {"annual_cap": 2})
+    from_july = changed_parameters(base, {"annual_cap": 2}, date(2020, 7, 1))
+    assert always.value("annual_cap", date(2020, 3, 1)) == 2 != from_july.value("annual_cap", date(2020, 3, 1))
+    assert len({base.version, always.version, from_july.version}) == 3

@@ -115,7 +115,9 @@ def changed_parameters(base: ParameterSet, changes: dict[str, Any], on: date | N
         new = DatedValue(since=since, value=_coerce(name, p.unit, value), clause=clause, note="what-if")
         # Dated on the same day as an existing value, the new one comes after it and so is in force.
         parameters[name] = replace(p, values=tuple(sorted((*p.values, new), key=lambda v: v.since)))
-    digest = hashlib.sha256(json.dumps(changes, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    # The version names the values: the same changes from another date are another parameter set.
+    changed = {"changes": changes, "on": on}
+    digest = hashlib.sha256(json.dumps(changed, sort_keys=True, default=str).encode()).hexdigest()[:8]
     return ParameterSet(parameters, f"{base.version}+whatif-{digest}")
 
 
