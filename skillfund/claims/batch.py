@@ -36,7 +36,7 @@ from skillfund.claims.decisions import decide_where, store_decisions
 from skillfund.claims.models import Claim, Decision
 from skillfund.core import audit, tabular
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
-from skillfund.policy.engine import check_column, rules_version
+from skillfund.policy.engine import MONEY, check_column, rules_version
 from skillfund.policy.explain import explain, yuan
 from skillfund.policy.parameters import ParameterSet, default_parameters
 from skillfund.policy.rules import RULES
@@ -56,7 +56,6 @@ OUTPUT_COLUMNS: dict[str, str] = {
     "reasons_en": "理由（英文）",
 }
 OUTPUT_FORMATS = (".csv", ".jsonl", ".xlsx")
-_MONEY = ("subsidy", "trainee_share", "living_allowance", "advance")
 
 
 # --- deciding and writing -------------------------------------------------------------------------
@@ -229,7 +228,7 @@ def decision_lines_of(decided: Any, *, run_id: str, order: dict[str, int]) -> li
                 "reference": reference,
                 "person": masked,
                 "eligible": bool(row["eligible"]),
-                **{m: yuan(row[m]) for m in _MONEY},
+                **{m: yuan(row[m]) for m in MONEY},
                 "months_subsidized": row["months_subsidized"],
                 "free": bool(row["free"]),
                 "failed_clauses": ", ".join(dict.fromkeys(failed)),
@@ -293,7 +292,7 @@ def _write_xlsx(lines: list[dict[str, Any]], path: Path, keys: list[str], names:
         cells = []
         for k in keys:
             cell = WriteOnlyCell(sheet, value=line[k])
-            if k in _MONEY:
+            if k in MONEY:
                 cell.number_format = "0.00"
             cells.append(cell)
         sheet.append(cells)

@@ -35,7 +35,6 @@ KEPT_FACTS: dict[str, object] = {
     "subsidies_in_year": 0,
     "already_subsidized": False,
 }
-_MONEY = ("subsidy", "trainee_share", "living_allowance", "advance")
 DECISION_COLUMNS = (
     "claim_id",
     "purpose",
@@ -84,7 +83,7 @@ def _rows_for_storage(decided: pl.DataFrame, purpose: str, params: ParameterSet)
         pl.lit(purpose).alias("purpose"),
         pl.lit(engine.rules_version(params)).alias("rules_version"),
         "eligible",
-        *[(pl.col(m).cast(pl.Decimal(14, 2)) / 100).cast(pl.Decimal(14, 2)).alias(m) for m in _MONEY],
+        *[(pl.col(m).cast(pl.Decimal(14, 2)) / 100).cast(pl.Decimal(14, 2)).alias(m) for m in engine.MONEY],
         "months_subsidized",
         "free",
         "checked_mask",
@@ -105,7 +104,7 @@ def store_decisions(decided: pl.DataFrame, *, purpose: str, params: ParameterSet
     buffer = io.BytesIO()
     _rows_for_storage(decided, purpose, params).write_csv(buffer, include_header=False)
     buffer.seek(0)
-    columns = ", ".join(DECISION_COLUMNS)  # decided_at is the database's: the transaction's start
+    columns = ", ".join(DECISION_COLUMNS)  # decided_at is the database's clock at the COPY
     with (
         connection.wrap_database_errors,  # a refused row raises Django's IntegrityError, as the ORM would
         connection.cursor() as cur,
@@ -126,7 +125,7 @@ def decision_from_row(
         decided_at=timezone.now(),
         rules_version=engine.rules_version(params),
         eligible=row["eligible"],
-        **{m: Decimal(row[m]).scaleb(-2) for m in _MONEY},
+        **{m: Decimal(row[m]).scaleb(-2) for m in engine.MONEY},
         months_subsidized=row["months_subsidized"],
         free=row["free"],
         checked_mask=row["checked_mask"],
@@ -160,7 +159,7 @@ def decision_lines(decision: Decision) -> list[Line]:
     for i, rule in enumerate(RULES):
         checked = decision.checked_mask >> i & 1
         facts[engine.check_column(rule)] = None if not checked else not (decision.failed_mask >> i & 1)
-    for money in ("subsidy", "trainee_share", "living_allowance", "advance"):
+    for money in engine.MONEY:
         facts[money] = int(getattr(decision, money) * 100)
     params = default_parameters()
     on = claim.end_date

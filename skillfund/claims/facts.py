@@ -80,13 +80,23 @@ def load_facts(
         # The condition appears several times in a statement; each occurrence takes its parameters.
         return _frame(sql.format(where=where), list(params) * sql.count("{where}"), schema, bulk=bulk)
 
-    with transaction.atomic(savepoint=False):  # the scope of SET LOCAL (no savepoint: nothing to undo)
-        if bulk and connection.vendor == "postgresql":
-            with connection.cursor() as cur:  # a million claims' persons hashed in memory, not in temp files
+    def frames() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        return (
+            frame(_CLAIMS_SQL, CLAIM_SCHEMA),
+            frame(_STATUS_SQL, STATUS_SCHEMA),
+            frame(_HISTORY_SQL, {**HISTORY_SCHEMA, "claim_id": pl.Int64()}),
+        )
+
+    if bulk and connection.vendor == "postgresql":
+        # A million claims' persons are hashed in memory, not in temporary files. The transaction is
+        # SET LOCAL's scope (no savepoint: nothing to undo); only here, because on SQLite an
+        # IMMEDIATE transaction would take the write lock for a read.
+        with transaction.atomic(savepoint=False):
+            with connection.cursor() as cur:
                 cur.execute("SET LOCAL work_mem = '128MB'")
-        claims = frame(_CLAIMS_SQL, CLAIM_SCHEMA)
-        statuses = frame(_STATUS_SQL, STATUS_SCHEMA)
-        history = frame(_HISTORY_SQL, {**HISTORY_SCHEMA, "claim_id": pl.Int64()})
+            claims, statuses, history = frames()
+    else:
+        claims, statuses, history = frames()
     history = history.filter(pl.col("claim_id").is_in(claims["claim_id"].implode()).not_()).drop("claim_id")
     return claims, statuses, history
 

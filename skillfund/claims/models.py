@@ -197,7 +197,7 @@ class Decision(models.Model):
         Claim, on_delete=models.PROTECT, related_name="decisions", null=True, blank=True, db_constraint=False
     )
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
-    decided_at = models.DateTimeField(_("decided at"), db_default=Now())  # a batch's: its transaction's start
+    decided_at = models.DateTimeField(_("decided at"), db_default=Now())  # a batch's: the database's clock at its COPY
     rules_version = models.CharField(_("rules version"), max_length=40)
     eligible = models.BooleanField(_("eligible"))
     subsidy = models.DecimalField(_("subsidy (CNY)"), max_digits=12, decimal_places=2)

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from skillfund.policy.engine import check_column, decide
+from skillfund.policy.engine import MONEY, check_column, decide
 from skillfund.policy.explain import yuan
 from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 from skillfund.policy.parameters import ParameterSet
@@ -45,7 +45,6 @@ DEFAULT_CLAIM: dict[str, Any] = {
     "months_already": 0,
 }
 _MONEY_IN = ("standard", "fee")
-_MONEY_OUT = ("subsidy", "trainee_share", "living_allowance", "advance")
 
 
 @dataclass(frozen=True)
@@ -113,11 +112,11 @@ def run_case(case: Case, params: ParameterSet) -> list[str]:
             "failed": failed,
             "free": row["free"],
             "months_subsidized": row["months_subsidized"],
-            **{m: yuan(row[m]) for m in _MONEY_OUT},
+            **{m: yuan(row[m]) for m in MONEY},
         }
         for key, want in expect.items():
             got = actual[key]
-            if key in _MONEY_OUT:
+            if key in MONEY:
                 want = Decimal(str(want)).quantize(Decimal("0.01"))
             if key == "failed":
                 want = sorted(want)

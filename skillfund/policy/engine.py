@@ -27,6 +27,8 @@ from skillfund.policy.facts import DEFAULTS, STATUS_BIT, has_status, in_group, p
 from skillfund.policy.parameters import ParameterSet
 from skillfund.policy.rules import RULES, Rule
 
+# The amounts a decision states, in fen (integer hundredths of a yuan), in this order everywhere.
+MONEY = ("subsidy", "trainee_share", "living_allowance", "advance")
 ENGINE_VERSION = "2"  # 2: the skill-upgrading subsidy rule (§3.1.2)
 _EPOCH = date(1970, 1, 1)
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from skillfund.policy.engine import check_column
+from skillfund.policy.engine import MONEY, check_column
 from skillfund.policy.rules import OUTCOMES, RULES
 
-_MONEY = ("subsidy", "trainee_share", "living_allowance", "advance", "standard", "fee")
+_MONEY = (*MONEY, "standard", "fee")
 
 
 @dataclass(frozen=True)
