@@ -52,6 +52,11 @@ def _dev_key(purpose: str) -> str:
 # PIPL Art. 28: citizen ID numbers are encrypted at rest (AES-256-GCM) and found by a keyed hash.
 SKILLFUND_ID_ENCRYPTION_KEY = env("SKILLFUND_ID_ENCRYPTION_KEY") or ("" if PRODUCTION else _dev_key("id-enc"))
 SKILLFUND_ID_INDEX_KEY = env("SKILLFUND_ID_INDEX_KEY") or ("" if PRODUCTION else _dev_key("id-index"))
+# The audit chain's HMAC key (§4.3.c), outside the database like the ID keys, and where its head is
+# checkpointed: an append-only file here (production: a WORM store), every N records and on demand.
+SKILLFUND_AUDIT_KEY = env("SKILLFUND_AUDIT_KEY") or ("" if PRODUCTION else _dev_key("audit"))
+SKILLFUND_AUDIT_CHECKPOINT_DIR = Path(env("SKILLFUND_AUDIT_CHECKPOINT_DIR", DATA_DIR / "audit-checkpoints"))
+SKILLFUND_AUDIT_CHECKPOINT_EVERY = int(env("SKILLFUND_AUDIT_CHECKPOINT_EVERY", "100"))
 # Roles that may see a full ID number (every reveal is audit-logged).
 SKILLFUND_ID_REVEAL_ROLES = env("SKILLFUND_ID_REVEAL_ROLES", "hr_staff,auditor").split(",")
 # MLPS level 3: staff need a second factor. Only a non-production demo may relax it.
@@ -126,16 +131,25 @@ TEMPLATES = [
 
 # DATABASE_URL selects the database; the default is SQLite in the data folder. IMMEDIATE
 # transactions take SQLite's write lock at BEGIN, so read-check-write quota logic is serialised.
-DATABASES = {
-    "default": dj_database_url.parse(env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'skillfund.sqlite3'}"), conn_max_age=0)
-}
+# On PostgreSQL the application connects as a role that owns nothing; DATABASE_OWNER_URL, the
+# tables' owner, is set only where `skillfund migrate` runs (alias "owner"; README, Database roles).
+
+
+def _database(url: str) -> dict[str, Any]:
+    database = dj_database_url.parse(url, conn_max_age=0)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT: compiling the bulk fact queries took over a second and never paid back (benchmarks/).
+        database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    return database
+
+
+DATABASES = {"default": _database(env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'skillfund.sqlite3'}"))}
 if env("SKILLFUND_TEST_DB_NAME"):  # lets parallel test runs on one PostgreSQL server keep apart
     DATABASES["default"]["TEST"] = {"NAME": env("SKILLFUND_TEST_DB_NAME")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT: compiling the bulk fact queries took over a second and never paid back (benchmarks/).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if env("DATABASE_OWNER_URL"):
+    DATABASES["owner"] = {**_database(env("DATABASE_OWNER_URL", "")), "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -15,6 +15,10 @@ print("SKILLFUND_ID_INDEX_KEY=" + base64.b64encode(os.urandom(32)).decode())
 PY
     chmod 600 data/local.env
 fi
+if ! grep -q '^SKILLFUND_AUDIT_KEY=' data/local.env; then
+    # The audit chain's key, also added to a local.env made before it existed (before migrate re-keys).
+    echo "SKILLFUND_AUDIT_KEY=$(.venv/bin/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" >> data/local.env
+fi
 .venv/bin/skillfund migrate --noinput
 .venv/bin/skillfund setup_demo
 addr="${SKILLFUND_ADDR:-127.0.0.1:8000}"

@@ -30,3 +30,9 @@ def institution(db):
 @pytest.fixture
 def auditor(db):
     return UserFactory(role=Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_apart(settings, tmp_path):
+    # Each test's audit checkpoints in its own folder, never in data/.
+    settings.SKILLFUND_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"

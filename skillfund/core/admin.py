@@ -1,6 +1,6 @@
 """The audit log in the back office: read-only for the auditor, HR and the system administrator,
 with filters and a CSV export for special audits (§4.3.a). Nothing here writes to the log except
-the export's own record; `skillfund audit_verify` checks the hash chain."""
+the export's own record; `skillfund audit_verify` checks the keyed chain."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from skillfund.core.models import AuditRecord
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(ScopedModelAdmin):
-    list_display = ("at", "actor_username", "actor_role", "action", "target_type", "target_label", "reason")
+    list_display = ("seq", "at", "actor_username", "actor_role", "action", "target_type", "target_label", "reason")
     list_filter = ("actor_role", "target_type", "action")
     search_fields = ("actor_username", "action", "target_id", "target_label", "reason")
     date_hierarchy = "at"
     actions = ("export_csv",)
     fields = (
+        "seq",
         "at",
         "actor",
         "actor_username",

@@ -1,8 +1,11 @@
 """The audit log (§4.3.c): who did what, in which role, when, to what, before and after, and why.
 
-Append-only and tamper-evident: each record's hash covers its content and the previous record's
-hash, so an edited or deleted record breaks the chain (`skillfund audit_verify`). On PostgreSQL a
-trigger also refuses UPDATE and DELETE on the table (migration 0002).
+Append-only and tamper-evident: records are numbered 1, 2, 3, … (`seq`, no gaps) and each one's
+`hash` is an HMAC-SHA256, under a key kept outside the database, of its content and the previous
+record's `hash`; the chain's head is checkpointed outside the database (core/checkpoints.py). So an
+edited, deleted or truncated record is named by `skillfund audit_verify`. On PostgreSQL a trigger
+refuses UPDATE and DELETE (migration 0002), and the application's role may not change or truncate
+the table at all (`skillfund db_roles`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditRecord(models.Model):
+    seq = models.BigIntegerField(_("number"), unique=True)
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -31,14 +35,15 @@ class AuditRecord(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64)  # the previous record's MAC
+    hash = models.CharField(max_length=64, unique=True)  # HMAC-SHA256 (hex): see core/audit.py
 
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
-        ordering = ["-id"]
+        ordering = ["-seq"]
         default_permissions = ("view",)
+        constraints = [models.CheckConstraint(condition=models.Q(seq__gte=1), name="core_auditrecord_seq_positive")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.target_label}"

@@ -5,7 +5,10 @@ from skillfund.core.models import AuditRecord
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain: report any edited or deleted record (§4.3.c)"
+    help = (
+        "Verify the audit log's keyed chain against its checkpoints: name every edited, deleted or "
+        "missing record (§4.3.c); exit non-zero if any"
+    )
 
     def handle(self, *args, **options):
         problems = list(audit.verify())
