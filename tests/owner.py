@@ -8,14 +8,19 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
+# The runtime role as configured: tests/conftest.py connects as the owner while it creates the database.
+APP = {k: settings.DATABASES["default"].get(k) for k in ("USER", "PASSWORD")}
+
 
 def roles_mode() -> bool:
     owner = settings.DATABASES.get("owner")
-    return (
-        owner is not None
-        and connection.vendor == "postgresql"
-        and owner["USER"] != settings.DATABASES["default"]["USER"]
-    )
+    return owner is not None and connection.vendor == "postgresql" and owner["USER"] != APP["USER"]
+
+
+def connect_default_as(credentials: dict[str, str | None]) -> None:
+    """Reconnect the default connection with other credentials (the next query opens it)."""
+    connection.close()
+    connection.settings_dict.update(credentials)
 
 
 def owner_connection() -> psycopg.Connection:
