@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import ProgrammingError, connection, transaction
 
-from skillfund.core import dbroles
+from skillfund.core import audit, dbroles
+from tests.funds_helpers import finance_officer, fund
 from tests.owner import owner_connection
 
 pytestmark = [
@@ -82,3 +84,21 @@ def test_tables_of_later_migrations_are_granted_and_granting_twice_changes_nothi
     finally:
         with owner_connection() as conn:
             conn.execute("DROP TABLE later_table")
+
+
+@pytest.mark.django_db(transaction=True)  # committed rows, so that the owner's connection sees them
+def test_the_triggers_still_refuse_the_owner():
+    """The owner could switch them off, but not by accident: the triggers still refuse its UPDATE and DELETE."""
+    with transaction.atomic():
+        audit.record(actor=None, action="test.write")
+    fund("100.00", actor=finance_officer())
+    statements = {
+        "UPDATE core_auditrecord SET reason = 'x'": "append-only",
+        "DELETE FROM core_auditrecord": "append-only",
+        "UPDATE funds_posting SET amount = amount * 2": "append-only",
+        "DELETE FROM funds_transaction": "append-only",
+        "DELETE FROM claims_claim": "withdraw a claim",
+    }
+    for statement, message in statements.items():
+        with owner_connection() as conn, pytest.raises(psycopg.Error, match=message):
+            conn.execute(statement)
