@@ -1,6 +1,7 @@
 """Sign-in with a password and a second factor (MLPS level 3), and the signed-in landing page.
 
-Steps: password (django-axes counts failures and locks by username and by IP address) → TOTP
+Steps: password (django-axes counts failures per username and IP address together, with a
+wait that grows with repeated lockouts: accounts/lockout.py) → TOTP
 code, or first enrolment of a TOTP device when the second factor is required and the user has
 none. A wrong code counts as a failed sign-in for the lockout too, on top of the device's own
 throttling (django-otp doubles the wait after each wrong code).
