@@ -50,6 +50,8 @@ class RequireSecondFactorMiddleware:
 LAST_ACTIVITY = "skillfund_last_activity"
 IDLE_ZH = "因闲置时间过长，您已退出登录，请重新登录。"
 IDLE_EN = "You were signed out after being idle too long. Please sign in again."
+# Seconds: the idle clock restarts at most once a minute, so not every request writes the session.
+_ACTIVITY_RESOLUTION = 60
 
 
 class IdleTimeoutMiddleware:
@@ -69,7 +71,8 @@ class IdleTimeoutMiddleware:
                     return JsonResponse(api_error_body("session_expired", IDLE_ZH, IDLE_EN), status=401)
                 messages.info(request, f"{IDLE_ZH} / {IDLE_EN}")
                 return redirect_to_login(request.get_full_path(), reverse("web:login"))
-            request.session[LAST_ACTIVITY] = now
+            if last is None or now - last >= _ACTIVITY_RESOLUTION:
+                request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 
 
