@@ -21,9 +21,10 @@ def _relaxed(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Accounts as user_save leaves them: staff access follows the role.
 @pytest.fixture
 def admin_user():
-    return UserFactory(role=Role.SYSADMIN, username="root")
+    return UserFactory(role=Role.SYSADMIN, username="root", is_staff=True)
 
 
 def change_form(user: User, **overrides) -> dict:
@@ -69,7 +70,7 @@ def test_the_action_refuses_a_change_of_ones_own_access(admin_user, field, value
 
 
 def test_nobody_is_made_superuser_through_the_action(admin_user):
-    other = UserFactory(role=Role.AUDITOR)
+    other = UserFactory(role=Role.AUDITOR, is_staff=True)
     other.is_superuser = True
     with pytest.raises(DomainError):
         user_save(actor=admin_user, user=other, created=False)
@@ -78,7 +79,7 @@ def test_nobody_is_made_superuser_through_the_action(admin_user):
 
 
 def test_sysadmin_changes_another_users_role_with_an_audit_record(client, admin_user):
-    other = UserFactory(role=Role.AUDITOR, username="li")
+    other = UserFactory(role=Role.AUDITOR, username="li", is_staff=True)
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:accounts_user_change", args=[other.pk]), change_form(other, role=Role.FINANCE_OFFICER)
@@ -91,9 +92,17 @@ def test_sysadmin_changes_another_users_role_with_an_audit_record(client, admin_
     assert rec.before == {"role": Role.AUDITOR} and rec.after == {"role": Role.FINANCE_OFFICER}
 
 
+def test_removing_superuser_status_from_someone_else_is_recorded(admin_user):
+    other = UserFactory(role=Role.AUDITOR, is_superuser=True, is_staff=True)
+    other.is_superuser = False
+    user_save(actor=admin_user, user=other, created=False)
+    rec = AuditRecord.objects.get(action="user.role_change", target_id=str(other.pk))
+    assert rec.before == {"is_superuser": True} and rec.after == {"is_superuser": False}
+
+
 def test_only_the_sysadmin_changes_roles(admin_user):
-    hr = UserFactory(role=Role.HR_STAFF)
-    other = UserFactory(role=Role.AUDITOR)
+    hr = UserFactory(role=Role.HR_STAFF, is_staff=True)
+    other = UserFactory(role=Role.AUDITOR, is_staff=True)
     other.role = Role.HR_STAFF
     with pytest.raises(DomainError) as refused:
         user_save(actor=hr, user=other, created=False)

@@ -24,6 +24,9 @@ USER_FIELDS = ("username", "first_name", "last_name", "email", "role", "organiza
 # own account (segregation of duties: nobody grants themselves a role that reveals ID numbers).
 # (is_staff is not among them: it follows the role and is set here, never chosen.)
 ACCESS_FIELDS = ("role", "organization_id", "is_active", "is_superuser")
+# Recorded on every update; access fields (and the derived is_staff) under user.role_change.
+_AUDITED = (*USER_FIELDS, "is_staff", "is_superuser")
+_ROLE_CHANGE = frozenset({*ACCESS_FIELDS, "is_staff"})
 
 NOT_PERMITTED = (
     "not_permitted",
@@ -43,7 +46,7 @@ def user_save(*, actor: Any, user: User, created: bool) -> User:
     else's account, and is recorded as `user.role_change` with before and after."""
     before = None
     if not created:
-        before = User.objects.select_for_update().filter(pk=user.pk).values(*USER_FIELDS, *ACCESS_FIELDS).get()
+        before = User.objects.select_for_update().filter(pk=user.pk).values(*_AUDITED).get()
     user.is_staff = user.role in KNOWN_ROLES
     access_changed = created or any(before[f] != getattr(user, f) for f in ACCESS_FIELDS)
     if access_changed and not created and getattr(actor, "pk", None) == user.pk:
@@ -53,12 +56,11 @@ def user_save(*, actor: Any, user: User, created: bool) -> User:
     ):
         raise DomainError(*NOT_PERMITTED)
     user.save()
-    after = audit.changes(user, list(USER_FIELDS))
     if created:
-        audit.record(actor=actor, action="user.create", target=user, after=after)
+        audit.record(actor=actor, action="user.create", target=user, after=audit.changes(user, list(USER_FIELDS)))
         return user
-    changed = {k: v for k, v in after.items() if before.get(k) != v}
-    access = {k for k in changed if k in ACCESS_FIELDS}
+    changed = {k: v for k, v in audit.changes(user, list(_AUDITED)).items() if before[k] != v}
+    access = changed.keys() & _ROLE_CHANGE
     if access:
         audit.record(
             actor=actor,
