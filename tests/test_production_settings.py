@@ -231,3 +231,25 @@ def test_a_wsgi_server_refuses_to_serve_with_weak_production_settings(tmp_path):
         [sys.executable, "-c", "import config.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0 and "sf.E002" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_main_back_office_pages_render_nothing_inline(client, settings):
+    """The Django admin's own templates must stay within the policy too (verified once in
+    headless Chromium: no CSP violation reported on these pages)."""
+    settings.SKILLFUND_REQUIRE_2FA = False
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(?!\s*</script>)|<style\b|\sstyle=|\son[a-z]+=", re.I)
+    user = UserFactory(role=Role.SYSADMIN)
+    client.force_login(user)
+    for path in (
+        "/admin/",
+        reverse("admin:accounts_user_changelist"),
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        reverse("admin:accounts_user_add"),
+        reverse("admin:axes_accessattempt_changelist"),
+        reverse("admin:organizations_organization_add"),
+        reverse("admin:core_auditrecord_changelist"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not inline.findall(response.content.decode()), path
