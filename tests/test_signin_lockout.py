@@ -169,3 +169,9 @@ def test_the_auditor_sees_attempts_but_has_no_unlock_action(client, wang):
     client.force_login(auditor)
     page = client.get(reverse("admin:axes_accessattempt_changelist"))
     assert page.status_code == 200 and 'value="unlock"' not in page.content.decode()
+
+
+def test_the_locked_page_says_how_long_to_wait(client, wang):
+    lock(client)
+    response = sign_in(client, ip=ATTACKER)
+    assert response.status_code == 429 and "0:30:00" in response.content.decode()

@@ -37,6 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skillfund.accounts import permissions
 from skillfund.accounts.actions import totp_device_confirm, totp_device_start
+from skillfund.accounts.lockout import cool_off
 from skillfund.accounts.middleware import SECOND_STEP_PENDING
 from skillfund.core.errors import DomainError, InvalidInput
 
@@ -98,7 +99,8 @@ class TokenForm(forms.Form):
 
 def _locked_out(request: HttpRequest) -> HttpResponse:
     logout(request)
-    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_hours": settings.AXES_COOLOFF_TIME}
+    # The same context django-axes gives this template when it refuses a password.
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_timedelta": cool_off(request)}
     return render(request, "web/locked_out.html", context, status=429)
 
 
