@@ -7,8 +7,6 @@ otherwise). A `data/local.env` file written by `scripts/run.sh` supplies local s
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +15,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from skillfund.core.keys import DEV_SECRET_KEY, dev_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SKILLFUND_DATA_DIR", BASE_DIR / "data"))
@@ -39,14 +39,18 @@ env = os.environ.get
 SKILLFUND_ENV = env("SKILLFUND_ENV", "dev")
 PRODUCTION = SKILLFUND_ENV == "production"
 DEBUG = env("DJANGO_DEBUG", "0" if PRODUCTION else "1") == "1"
-SECRET_KEY = env("DJANGO_SECRET_KEY", "" if PRODUCTION else "dev-only-insecure-secret-key")
-ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# Production takes every secret from the environment; a missing or weak one is listed by the
+# system checks (skillfund.core.checks), never raised here, so `manage.py check` can report it.
+SECRET_KEY = env("DJANGO_SECRET_KEY", "" if PRODUCTION else DEV_SECRET_KEY)
+# Production serves only the host names it is given (no 'testserver', no default).
+ALLOWED_HOSTS = [
+    h for h in env("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 
 def _dev_key(purpose: str) -> str:
     # Development only: a key derived from the (dev) secret so tests run without set-up.
-    # Production refuses to start without explicit keys (skillfund.core.checks).
-    return base64.b64encode(hashlib.sha256(f"{SECRET_KEY}:{purpose}".encode()).digest()).decode()
+    return dev_key(SECRET_KEY, purpose)
 
 
 # PIPL Art. 28: citizen ID numbers are encrypted at rest (AES-256-GCM) and found by a keyed hash.
@@ -75,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "skillfund.core",
     "skillfund.accounts",
     "skillfund.regions",
@@ -95,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "skillfund.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +109,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "skillfund.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "skillfund.accounts.middleware.IdleTimeoutMiddleware",
+    "skillfund.accounts.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -156,11 +164,25 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lockout after repeated failures (MLPS level 3): 5 failures lock the account for 30 minutes.
+# Lockout after repeated failures (MLPS level 3), counted per user name *and* address together:
+# guessing from one address never locks everyone behind it (an office NAT), and guessing from
+# elsewhere never locks the user out of their own desk. Each further lockout of the same pair
+# doubles the wait, up to the cap (skillfund.accounts.lockout); a successful sign-in resets it.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_HOURS = float(env("AXES_COOLOFF_HOURS", "0.5"))
+AXES_COOLOFF_MAX_HOURS = float(env("AXES_COOLOFF_MAX_HOURS", "24"))
+AXES_COOLOFF_TIME = "skillfund.accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Each attempt keeps its own expiry, so one pair's short wait never clears another pair's long one.
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the history the growing wait is computed from
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy the client address is the proxy's unless we read X-Forwarded-For:
+# SKILLFUND_PROXY_COUNT is how many proxies of ours stand in front (0: none, trust REMOTE_ADDR).
+SKILLFUND_PROXY_COUNT = int(env("SKILLFUND_PROXY_COUNT", "0"))
+if SKILLFUND_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = SKILLFUND_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,10 +249,43 @@ REST_FRAMEWORK = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
+# MLPS level 3: a staff session ends after this much inactivity (accounts.middleware).
+SKILLFUND_IDLE_TIMEOUT_MINUTES = int(env("SKILLFUND_IDLE_TIMEOUT_MINUTES", "30"))
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it; forms carry the token
+# Lax: links into the site from mail keep the session; cross-site POSTs do not carry it.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS only in production. Behind a TLS-terminating reverse proxy set SKILLFUND_PROXY_SSL_HEADER
+# to the header it sets (e.g. X-Forwarded-Proto); the proxy must overwrite any value from clients.
+SECURE_SSL_REDIRECT = env("SKILLFUND_SSL_REDIRECT", "1" if PRODUCTION else "0") == "1"
+if env("SKILLFUND_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + env("SKILLFUND_PROXY_SSL_HEADER", "").upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = int(env("SKILLFUND_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The preload directive only makes the domain eligible: listing in browsers still needs the domain
+# owner's submission at hstspreload.org and is slow to undo, so it is their call (off with 0).
+SECURE_HSTS_PRELOAD = env("SKILLFUND_HSTS_PRELOAD", "1") == "1"
+
+# Content Security Policy (django-csp 4): only our own scripts, styles and images; no inline
+# script or style anywhere (tests/test_production_settings.py scans the templates), no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

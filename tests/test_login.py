@@ -84,14 +84,6 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(clien
     assert client.get(reverse("web:home")).status_code == 302  # not signed in
 
 
-def test_lockout_is_per_username_and_ip(client, staff, relaxed, db):
-    UserFactory(role=Role.HR_STAFF, username="li")
-    for _ in range(5):
-        sign_in(client, username="li", password="wrong password")
-    # Same address: locked by IP address as well (AXES_LOCKOUT_PARAMETERS).
-    assert sign_in(client).status_code == 429
-
-
 # ---- second factor ------------------------------------------------------------------------------
 
 

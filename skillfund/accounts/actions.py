@@ -8,37 +8,96 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from skillfund.accounts.models import User
-from skillfund.accounts.scoping import KNOWN_ROLES
+from skillfund.accounts import permissions
+from skillfund.accounts.models import Role, User
+from skillfund.accounts.scoping import KNOWN_ROLES, role_of
 from skillfund.core import audit
+from skillfund.core.errors import DomainError
 
 USER_FIELDS = ("username", "first_name", "last_name", "email", "role", "organization_id", "is_active")
+# What decides a user's access. Only the system administrator changes these, and never on their
+# own account (segregation of duties: nobody grants themselves a role that reveals ID numbers).
+# (is_staff is not among them: it follows the role and is set here, never chosen.)
+ACCESS_FIELDS = ("role", "organization_id", "is_active", "is_superuser")
+# Recorded on every update; access fields (and the derived is_staff) under user.role_change.
+_AUDITED = (*USER_FIELDS, "is_staff", "is_superuser")
+_ROLE_CHANGE = frozenset({*ACCESS_FIELDS, "is_staff"})
+
+NOT_PERMITTED = (
+    "not_permitted",
+    "只有系统管理员可以更改用户的角色和权限",
+    "Only the system administrator changes roles and access",
+)
+OWN_ACCESS = ("segregation_of_duties", "不能更改自己的角色或权限", "Nobody changes their own role or access")
 
 
 @transaction.atomic
-def user_save(*, actor: Any, user: User, created: bool, before: dict[str, Any] | None = None) -> User:
+def user_save(*, actor: Any, user: User, created: bool) -> User:
     """Create or update an account. Every role works in the back office, so a role means staff
-    access; no role means none (deny by default). Superuser status is never granted here:
-    roles, not Django's superuser flag, decide what a person may do."""
+    access; no role means none (deny by default). Superuser status is never granted: roles, not
+    Django's superuser flag, decide what a person may do.
+
+    A change of role, organization or active flag is the system administrator's, on someone
+    else's account, and is recorded as `user.role_change` with before and after."""
+    before = None
+    if not created:
+        before = User.objects.select_for_update().filter(pk=user.pk).values(*_AUDITED).get()
     user.is_staff = user.role in KNOWN_ROLES
+    access_changed = created or any(before[f] != getattr(user, f) for f in ACCESS_FIELDS)
+    if access_changed and not created and getattr(actor, "pk", None) == user.pk:
+        raise DomainError(*OWN_ACCESS)
+    if access_changed and (
+        role_of(actor) != Role.SYSADMIN or (user.is_superuser and not (before or {}).get("is_superuser"))
+    ):
+        raise DomainError(*NOT_PERMITTED)
     user.save()
-    after = audit.changes(user, list(USER_FIELDS))
     if created:
-        audit.record(actor=actor, action="user.create", target=user, after=after)
-    else:
-        changed = {k: v for k, v in after.items() if (before or {}).get(k) != v}
+        audit.record(actor=actor, action="user.create", target=user, after=audit.changes(user, list(USER_FIELDS)))
+        return user
+    changed = {k: v for k, v in audit.changes(user, list(_AUDITED)).items() if before[k] != v}
+    access = changed.keys() & _ROLE_CHANGE
+    if access:
         audit.record(
             actor=actor,
-            action="user.update",
+            action="user.role_change",
             target=user,
-            before={k: (before or {}).get(k) for k in changed},
-            after=changed,
+            before={k: before[k] for k in access},
+            after={k: changed[k] for k in access},
         )
+    if rest := {k: v for k, v in changed.items() if k not in access}:
+        audit.record(actor=actor, action="user.update", target=user, before={k: before[k] for k in rest}, after=rest)
     return user
+
+
+UNLOCK_REASON = ("reason_required", "解锁需要填写原因", "Unlocking needs a reason")
+
+
+@transaction.atomic
+def account_unlock(*, actor: Any, username: str, ip_address: str | None = None, reason: str) -> int:
+    """End a sign-in lockout before its wait is over: the user name's failures (from one address,
+    or from all) are cleared. The failure history stays, for the audit and the growing wait."""
+    if not permissions.allowed(actor, "axes.accessattempt", "unlock"):
+        raise DomainError(*NOT_PERMITTED)
+    if not reason.strip():
+        raise DomainError(*UNLOCK_REASON)
+    attempts = AccessAttempt.objects.filter(username=username)
+    if ip_address is not None:
+        attempts = attempts.filter(ip_address=ip_address)
+    _total, deleted = attempts.delete()  # their expiry rows go with them
+    count = deleted.get(AccessAttempt._meta.label, 0)
+    audit.record(
+        actor=actor,
+        action="account.unlock",
+        target=User.objects.filter(username=username).first(),
+        after={"username": username, "ip_address": ip_address, "attempts": count},
+        reason=reason.strip(),
+    )
+    return count
 
 
 @transaction.atomic

@@ -8,17 +8,22 @@ everything else (the packages' own admins would show TOTP secrets and ignore rol
 from __future__ import annotations
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from skillfund.accounts.actions import USER_FIELDS, user_password_changed, user_save
+from skillfund.accounts import permissions
+from skillfund.accounts.actions import account_unlock, user_password_changed, user_save
 from skillfund.accounts.admin_scoping import ScopedAdminMixin, ScopedModelAdmin, configure_site
 from skillfund.accounts.models import User
+from skillfund.core.errors import DomainError
 
 configure_site(admin.site)
 
@@ -46,14 +51,22 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+    # On one's own account these are shown, never edited (the action refuses them too).
+    own_readonly_fields = ("role", "organization", "is_active")
     list_display = ("username", "role", "organization", "is_active", "last_login")
     list_filter = ("role", "is_active", ("organization", RelatedOnlyFieldListFilter))
     list_select_related = ("organization",)
     filter_horizontal = ()
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, *self.own_readonly_fields) if obj is not None and obj.pk == request.user.pk else fields
+
     def save_model(self, request, obj, form, change):
-        before = User.objects.filter(pk=obj.pk).values(*USER_FIELDS).first() if change else None
-        user_save(actor=request.user, user=obj, created=not change, before=before)
+        try:
+            user_save(actor=request.user, user=obj, created=not change)
+        except DomainError as refused:
+            raise PermissionDenied(f"{refused.zh} / {refused.en}") from refused
 
     def user_change_password(self, request, id, form_url=""):
         with transaction.atomic():
@@ -64,7 +77,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
 
 class SecurityRecordAdmin(ScopedModelAdmin):
-    """Read-only lists; the system administrator may delete (reset a device, unlock an account)."""
+    """Read-only lists; the system administrator may delete a device (its owner enrols again)."""
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields or ()
@@ -80,12 +93,32 @@ class TOTPDeviceAdmin(SecurityRecordAdmin):
     list_select_related = ("user",)
 
 
+class UnlockForm(ActionForm):
+    reason = forms.CharField(label=_("Reason (for unlocking)"), required=False, max_length=500)
+
+
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(SecurityRecordAdmin):
     fields = ("username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time")
     list_display = ("attempt_time", "username", "ip_address", "failures_since_start", "path_info")
     search_fields = ("username", "ip_address")
     date_hierarchy = "attempt_time"
+    action_form = UnlockForm
+    actions = ["unlock"]
+
+    def has_unlock_permission(self, request) -> bool:
+        return permissions.allowed(request.user, "axes.accessattempt", "unlock")
+
+    @admin.action(description=_("Unlock (with the reason above)"), permissions=["unlock"])
+    def unlock(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        try:
+            for username, address in queryset.values_list("username", "ip_address").distinct():
+                account_unlock(actor=request.user, username=username, ip_address=address, reason=reason)
+        except DomainError as refused:
+            self.message_user(request, f"{refused.zh} / {refused.en}", messages.ERROR)
+            return
+        self.message_user(request, _("Unlocked; the unlock is recorded in the audit log."), messages.SUCCESS)
 
 
 @admin.register(AccessLog)

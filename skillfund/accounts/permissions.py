@@ -185,8 +185,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "core.auditrecord": VIEW,
         "accounts.user": WRITE,
         **_TRAINING_READER,
-        # Deleting a device makes its owner enrol again; deleting attempts unlocks an account.
-        **_all(SECURITY, frozenset({"view", "delete"})),
+        **_all(SECURITY, VIEW),
+        # Deleting a device makes its owner enrol again (audited by record_delete). Login records
+        # are never deleted: unlocking is `accounts.actions.account_unlock`, with a reason.
+        "otp_totp.totpdevice": frozenset({"view", "delete"}),
+        "axes.accessattempt": frozenset({"view", "unlock"}),
     },
 }
 

@@ -1,6 +1,7 @@
 """Sign-in with a password and a second factor (MLPS level 3), and the signed-in landing page.
 
-Steps: password (django-axes counts failures and locks by username and by IP address) → TOTP
+Steps: password (django-axes counts failures per username and IP address together, with a
+wait that grows with repeated lockouts: accounts/lockout.py) → TOTP
 code, or first enrolment of a TOTP device when the second factor is required and the user has
 none. A wrong code counts as a failed sign-in for the lockout too, on top of the device's own
 throttling (django-otp doubles the wait after each wrong code).
@@ -36,6 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skillfund.accounts import permissions
 from skillfund.accounts.actions import totp_device_confirm, totp_device_start
+from skillfund.accounts.lockout import cool_off
 from skillfund.accounts.middleware import SECOND_STEP_PENDING
 from skillfund.core.errors import DomainError, InvalidInput
 
@@ -97,7 +99,8 @@ class TokenForm(forms.Form):
 
 def _locked_out(request: HttpRequest) -> HttpResponse:
     logout(request)
-    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_hours": settings.AXES_COOLOFF_TIME}
+    # The same context django-axes gives this template when it refuses a password.
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_timedelta": cool_off(request)}
     return render(request, "web/locked_out.html", context, status=429)
 
 
