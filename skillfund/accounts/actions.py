@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skillfund.accounts.models import User
 from skillfund.accounts.scoping import KNOWN_ROLES
-from skillfund.core import audit
+from skillfund.core import audit, exports
 
 USER_FIELDS = ("username", "first_name", "last_name", "email", "role", "organization_id", "is_active")
 
@@ -139,7 +139,7 @@ def audit_log_export(*, actor: Any, records: models.QuerySet) -> str:
             elif col == "at":
                 value = value.isoformat()
             row.append(value)
-        writer.writerow(row)
+        writer.writerow(exports.csv_row(row))
         count += 1
     audit.record(actor=actor, action="audit.export", after={"records": count})
     return out.getvalue()
