@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "skillfund.web.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "skillfund.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
