@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils.module_loading import import_string
 
 from skillfund.accounts.models import Role
 from tests.factories import UserFactory
@@ -109,3 +110,17 @@ def test_a_superscript_digit_as_the_disclosure_year_is_not_a_500(hr):
 def test_a_huge_admin_object_id_or_page_is_not_a_500(hr):
     for path in [f"/admin/registry/person/{HUGE}/change/", f"/admin/registry/person/?p={HUGE}"]:
         assert hr.get(path).status_code < 500
+
+
+@pytest.mark.parametrize(
+    ("form_path", "field"),
+    [
+        ("skillfund.funds.admin.BudgetForm", "planned_trainees"),
+        ("skillfund.training.admin.ClassPlanForm", "capacity"),
+        ("skillfund.materials.admin.UploadForm", "linked_id"),
+    ],
+)
+def test_an_admin_form_refuses_an_integer_beyond_what_its_column_stores(db, form_path, field):
+    form_class = import_string(form_path)
+    form = form_class(data={field: HUGE}, user=UserFactory(role=Role.HR_STAFF))
+    assert not form.is_valid() and field in form.errors
