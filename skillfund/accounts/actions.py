@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from skillfund.accounts import permissions
 from skillfund.accounts.models import Role, User
 from skillfund.accounts.scoping import KNOWN_ROLES, role_of
-from skillfund.core import audit
+from skillfund.core import audit, exports
 from skillfund.core.errors import DomainError
 
 USER_FIELDS = ("username", "first_name", "last_name", "email", "role", "organization_id", "is_active")
@@ -198,7 +198,7 @@ def audit_log_export(*, actor: Any, records: models.QuerySet) -> str:
             elif col == "at":
                 value = value.isoformat()
             row.append(value)
-        writer.writerow(row)
+        writer.writerow(exports.csv_row(row))
         count += 1
     audit.record(actor=actor, action="audit.export", after={"records": count})
     return out.getvalue()

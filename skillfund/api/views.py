@@ -12,7 +12,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 from skillfund.accounts import scoping
 from skillfund.accounts.models import Role
 from skillfund.api.idempotency import idempotent
+from skillfund.api.pagination import BoundedLimitOffsetPagination
 from skillfund.claims.models import Application, ApplicationEvent, Claim
 from skillfund.claims.review import application_create, application_step
 from skillfund.claims.workflow import STEPS, Path
@@ -159,7 +159,7 @@ class ApplicationList(APIView):
         qs = _applications(request.user).order_by("-pk")
         if status_filter := request.query_params.get("status"):
             qs = qs.filter(status=status_filter)
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([application_data(a) for a in page])
 

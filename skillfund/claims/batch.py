@@ -34,7 +34,7 @@ from django.utils import timezone
 from skillfund.claims.claimfile import ClaimFile, read_claims
 from skillfund.claims.decisions import decide_where, store_decisions
 from skillfund.claims.models import Claim, Decision
-from skillfund.core import audit, tabular
+from skillfund.core import audit, exports, tabular
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
 from skillfund.policy.engine import MONEY, check_column, rules_version
 from skillfund.policy.explain import explain, yuan
@@ -266,7 +266,7 @@ def write_output(
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(names)
+            writer.writerow(exports.csv_row(names))
             writer.writerows([_cell(line[k]) for k in keys] for line in lines)
         advance(len(lines))
 
@@ -278,24 +278,17 @@ def _plain(value: Any) -> Any:
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _plain(value)
+    return _plain(exports.cell_text(value))
 
 
 def _write_xlsx(lines: list[dict[str, Any]], path: Path, keys: list[str], names: list[str], advance: Any) -> None:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("decisions")
-    sheet.append(names)
+    sheet.append(exports.xlsx_row(sheet, names))
     for line in lines:
-        cells = []
-        for k in keys:
-            cell = WriteOnlyCell(sheet, value=line[k])
-            if k in MONEY:
-                cell.number_format = "0.00"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([exports.xlsx_cell(sheet, line[k], number_format="0.00" if k in MONEY else None) for k in keys])
     buffer = io.BytesIO()
     book.save(buffer)
     path.write_bytes(buffer.getvalue())

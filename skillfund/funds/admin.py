@@ -86,7 +86,12 @@ class PostingAdmin(ReadOnlyAdmin):
 class BudgetForm(forms.Form):
     department = forms.ModelChoiceField(Organization.objects, label=_("department"))
     year = forms.IntegerField(label=_("year"), min_value=FIRST_BUDGET_YEAR, max_value=2100)
-    planned_trainees = forms.IntegerField(label=_("planned trainees (person-times)"), min_value=0)
+    # The column's own range (the database's integer limits), so no number overflows it on save.
+    planned_trainees = forms.IntegerField(
+        label=_("planned trainees (person-times)"),
+        min_value=0,
+        validators=DepartmentBudget._meta.get_field("planned_trainees").validators,
+    )
     amount = forms.DecimalField(label=_("subsidy budget (CNY)"), max_digits=14, decimal_places=2, min_value=0)
 
     def __init__(self, *args, user, **kwargs) -> None:

@@ -47,7 +47,7 @@ from skillfund.accounts import permissions
 from skillfund.claims.models import Application, Grant
 from skillfund.claims.review import applications_step, steps_refused
 from skillfund.claims.workflow import Status
-from skillfund.core import audit
+from skillfund.core import audit, exports
 from skillfund.core.errors import DomainError
 from skillfund.funds.chart import Chart, account_for, accounts_for
 from skillfund.funds.ledger import lock_accounts
@@ -481,11 +481,6 @@ FILE_COLUMNS = (
 )
 
 
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def payment_rows(batch: PaymentBatch) -> tuple[list[list[Any]], Decimal]:
     """The transfers for the bank: paid lines whose payment left cash, with masked identifiers."""
     lines = list(
@@ -504,11 +499,11 @@ def payment_rows(batch: PaymentBatch) -> tuple[list[list[Any]], Decimal]:
         rows.append(
             [
                 len(rows) + 1,
-                _safe(payee.name),
+                payee.name,
                 identifier or "",
                 amount,
                 line.application.reference,
-                _safe(f"{line.application.reference} 职业技能培训补贴 {batch.reference}"),
+                f"{line.application.reference} 职业技能培训补贴 {batch.reference}",
             ]
         )
         total += amount
@@ -524,9 +519,8 @@ def payment_file(*, batch: PaymentBatch, fmt: str) -> bytes:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerows(
-            [header, *([*r[:3], f"{r[3]:.2f}", *r[4:]] for r in rows), [*totals[:3], f"{total:.2f}", *totals[4:]]]
-        )
+        amounts = [[*r[:3], f"{r[3]:.2f}", *r[4:]] for r in [*rows, totals]]
+        writer.writerows(exports.csv_row(r) for r in [header, *amounts])
         return ("\ufeff" + buffer.getvalue()).encode()
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -534,7 +528,7 @@ def payment_file(*, batch: PaymentBatch, fmt: str) -> bytes:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("付款明细")
         for row in [header, *rows, totals]:
-            sheet.append(row)
+            sheet.append(exports.xlsx_row(sheet, row))
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()

@@ -38,7 +38,10 @@ LINKABLE = (
 
 class UploadForm(forms.Form):
     linked_type = forms.ChoiceField(label=_("linked record type"))
-    linked_id = forms.IntegerField(label=_("linked record id"), min_value=1)
+    # The column's own range (the database's integer limits), so no id overflows it.
+    linked_id = forms.IntegerField(
+        label=_("linked record id"), min_value=1, validators=Material._meta.get_field("linked_id").validators
+    )
     kind = forms.ChoiceField(label=_("material kind"), choices=Material.Kind.choices)
     file = forms.FileField(label=_("file"), help_text=_("PDF, JPEG or PNG; the type is checked by content."))
 

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from skillfund.core.exports import xlsx_row
 from skillfund.registry.importing import COLUMNS, EXAMPLE_PREFIX, STATUS_NAMES_ZH
 from skillfund.registry.models import StatusKind
 
@@ -44,12 +45,14 @@ def template_bytes() -> bytes:
     wb = Workbook()
     sheet = wb.active
     sheet.title = "人员名册"
+    sheet.append(xlsx_row(sheet, [column.zh for column in COLUMNS]))
+    sheet.append(xlsx_row(sheet, [EXAMPLE_ROW[column.key] or None for column in COLUMNS]))
     for i, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(i)
-        cell = sheet.cell(row=1, column=i, value=column.zh)
+        cell = sheet.cell(row=1, column=i)
         cell.font = Font(bold=True)
         cell.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
-        example = sheet.cell(row=2, column=i, value=EXAMPLE_ROW[column.key] or None)
+        example = sheet.cell(row=2, column=i)
         if column.key in TEXT_COLUMNS:
             example.number_format = "@"
             sheet.column_dimensions[letter].number_format = "@"
@@ -61,11 +64,9 @@ def template_bytes() -> bytes:
     _dropdown(sheet, letters["kind"], [names[0] for names in STATUS_NAMES_ZH.values()])
 
     notes = wb.create_sheet("填写说明")
-    notes.append(["列名", "English", "必填", "填写要求", "Format"])
-    for column in COLUMNS:
-        notes.append([column.zh, column.en, "是" if column.required else "", column.help_zh, column.help_en])
-    notes.append([])
-    notes.append(["说明", "Notes"])
+    rows: list[list[str]] = [["列名", "English", "必填", "填写要求", "Format"]]
+    rows += [[c.zh, c.en, "是" if c.required else "", c.help_zh, c.help_en] for c in COLUMNS]
+    rows += [[], ["说明", "Notes"]]
     for zh, en in (
         (
             "每行一个人员类别；同一人有两个类别时写两行，人员信息相同。",
@@ -77,12 +78,11 @@ def template_bytes() -> bytes:
         (f"请删除以“{EXAMPLE_PREFIX}”开头的示例行。", "Delete the example row before importing."),
         ("任一行有错误时整个文件都不会导入。", "If any row is wrong, nothing is imported."),
     ):
-        notes.append([zh, en])
-    notes.append([])
-    notes.append(["人员类别", "代码 code", "也可填写 also accepted"])
-    for kind in StatusKind:
-        names = STATUS_NAMES_ZH[kind]
-        notes.append([names[0], kind.value, "、".join(names[1:])])
+        rows.append([zh, en])
+    rows += [[], ["人员类别", "代码 code", "也可填写 also accepted"]]
+    rows += [[STATUS_NAMES_ZH[kind][0], kind.value, "、".join(STATUS_NAMES_ZH[kind][1:])] for kind in StatusKind]
+    for row in rows:
+        notes.append(xlsx_row(notes, row))
     for row in notes.iter_rows(min_row=1, max_row=1):
         for cell in row:
             cell.font = Font(bold=True)

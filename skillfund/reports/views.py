@@ -42,12 +42,17 @@ def _filename(year: int, quarter: int | None, ext: str) -> str:
     return f"disclosure-{year}{f'-q{quarter}' if quarter else ''}.{ext}"
 
 
+def _number(text: str) -> int | None:
+    # ASCII only: str.isdigit() also accepts "²", which int() refuses.
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 @require_GET
 def disclosure_index(request: HttpRequest) -> HttpResponse:
     """The chooser; without a choice, the current year's report."""
-    year, quarter = request.GET.get("year", ""), request.GET.get("quarter", "")
-    if year.isdigit():
-        return redirect(_url("", int(year), int(quarter) if quarter.isdigit() else None))
+    year, quarter = _number(request.GET.get("year", "")), _number(request.GET.get("quarter", ""))
+    if year is not None:
+        return redirect(_url("", year, quarter))
     return disclosure_page(request, timezone.localdate().year)
 
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from skillfund.core.exports import xlsx_row
 from skillfund.reports import tables as t
 from skillfund.reports.selectors import Disclosure
 
@@ -31,10 +32,10 @@ MONEY_FORMAT = "#,##0.00"
 
 def _header(sheet, d: Disclosure, heading: str) -> int:
     """Title, document and period, and the table's own heading; returns the next free row."""
-    sheet.append([t.title(d)])
+    sheet.append(xlsx_row(sheet, [t.title(d)]))
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([t.subtitle(d)])
-    sheet.append([heading])
+    sheet.append(xlsx_row(sheet, [t.subtitle(d)]))
+    sheet.append(xlsx_row(sheet, [heading]))
     sheet["A3"].font = _BOLD
     sheet.append([])
     return 5
@@ -46,13 +47,13 @@ def render(d: Disclosure) -> bytes:
     about.title = "说明"
     _header(about, d, "说明")
     for note in t.notes(d):
-        about.append([note])
+        about.append(xlsx_row(about, [note]))
         about.cell(row=about.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
     about.column_dimensions["A"].width = 120
     for table in t.tables(d):
         sheet = workbook.create_sheet(SHEET_NAMES[table.key])
         first = _header(sheet, d, table.title)
-        sheet.append([c.head for c in table.columns])
+        sheet.append(xlsx_row(sheet, [c.head for c in table.columns]))
         for cell in sheet[first]:
             cell.font, cell.fill = _BOLD, _HEAD_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -71,7 +72,7 @@ def render(d: Disclosure) -> bytes:
 
 
 def _append(sheet, row: list[t.Cell]) -> None:
-    sheet.append(row)  # Decimal cells are written exactly, as numbers
+    sheet.append(xlsx_row(sheet, row))  # Decimal cells are written exactly, as numbers
     for cell, value in zip(sheet[sheet.max_row], row, strict=True):
         if isinstance(value, Decimal):
             cell.number_format = MONEY_FORMAT

@@ -130,7 +130,10 @@ class ClassPlanForm(ScopedForm):
     venue = forms.CharField(label=_("venue"), max_length=200)
     start_date = forms.DateField(label=_("start date"))
     end_date = forms.DateField(label=_("end date"))
-    capacity = forms.IntegerField(label=_("capacity"), min_value=1)
+    # The column's own range (the database's integer limits), so no number overflows it on save.
+    capacity = forms.IntegerField(
+        label=_("capacity"), min_value=1, validators=ClassPlan._meta.get_field("capacity").validators
+    )
     fee = forms.DecimalField(label=_("fee per trainee (CNY)"), max_digits=10, decimal_places=2, required=False)
     enterprise_order = forms.ModelChoiceField(Organization.objects, label=_("ordering enterprise"), required=False)
     teachers = forms.ModelMultipleChoiceField(Teacher.objects, label=_("teachers"), required=False)

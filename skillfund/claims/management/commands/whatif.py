@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from skillfund.claims.whatif import Comparison, WhatIfReport, report_rows, what_if
+from skillfund.core import exports
 from skillfund.core.errors import DomainError
 
 
@@ -87,9 +88,9 @@ class Command(BaseCommand):
         keys = list(rows[0]) if rows else ["table", "key", "label"]
         if out.suffix.lower() == ".csv":
             with out.open("w", encoding="utf-8-sig", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=keys)
-                writer.writeheader()
-                writer.writerows(rows)
+                writer = csv.writer(f)
+                writer.writerow(keys)
+                writer.writerows(exports.csv_row(row[k] for k in keys) for row in rows)
             return
         from openpyxl import Workbook
 
@@ -97,8 +98,8 @@ class Command(BaseCommand):
         book.remove(book.active)
         for table in ("total", "department", "group"):
             sheet = book.create_sheet(table)
-            sheet.append(keys)
+            sheet.append(exports.xlsx_row(sheet, keys))
             for row in rows:
                 if row["table"] == table:
-                    sheet.append([row[k] for k in keys])
+                    sheet.append(exports.xlsx_row(sheet, (row[k] for k in keys)))
         book.save(out)
