@@ -63,7 +63,7 @@ def record(
         action=action,
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=str(target)[:200] if target is not None else "",
+        target_label=(getattr(target, "audit_label", None) or str(target))[:200] if target is not None else "",
         before=_jsonable(before),
         after=_jsonable(after),
         reason=reason,
