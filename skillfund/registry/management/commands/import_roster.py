@@ -41,6 +41,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{file.name}: {result.rows} 行 rows; 新增人员 persons created {result.persons_created}, "
-                f"更新 updated {result.persons_updated}, 新增类别 statuses created {result.statuses_created}"
+                f"变更申请 change requests {result.change_requests}, 新增类别 statuses created {result.statuses_created}"
             )
         )
