@@ -391,11 +391,11 @@ class PersonChangeRequestAdmin(ScopedModelAdmin):
         if done:
             self.message_user(request, _("%(n)d change request(s) decided") % {"n": done})
 
-    @admin.action(description=_("Accept selected change requests"))
+    @admin.action(description=_("Accept selected change requests"), permissions=["change"])
     def accept_selected(self, request, queryset):
         self._decide(request, queryset, lambda change: change_request_accept(request=change, actor=request.user))
 
-    @admin.action(description=_("Reject selected change requests (with a reason)"))
+    @admin.action(description=_("Reject selected change requests (with a reason)"), permissions=["change"])
     def reject_selected(self, request, queryset):
         reason = request.POST.get("reason", "")
         if "apply" not in request.POST:
@@ -433,7 +433,7 @@ class DeclaredCategoryAdmin(ScopedModelAdmin):
     readonly_fields = fields
     actions = ("confirm_selected",)
 
-    @admin.action(description=_("Confirm selected declarations (say what you checked)"))
+    @admin.action(description=_("Confirm selected declarations (say what you checked)"), permissions=["change"])
     def confirm_selected(self, request, queryset):
         checked = request.POST.get("checked", "")
         if "apply" not in request.POST:
