@@ -353,7 +353,7 @@ def _ask(model_admin, request, queryset, *, action: str, title: str, field: str,
 class PersonChangeRequestAdmin(ScopedModelAdmin):
     """Pending changes to master records, for the HR bureau and the owning department to decide."""
 
-    list_display = ("id", "person", "fields", "organization", "requested_by", "source", "status", "created_at")
+    list_display = ("id", "person", "changed_fields", "organization", "requested_by", "source", "status", "created_at")
     list_filter = ("status", "source")
     list_select_related = ("person", "organization", "requested_by")
     search_fields = ("person__name",)
@@ -374,11 +374,8 @@ class PersonChangeRequestAdmin(ScopedModelAdmin):
     actions = ("accept_selected", "reject_selected")
 
     @admin.display(description=_("fields"))
-    def fields_(self, obj: PersonChangeRequest) -> str:
+    def changed_fields(self, obj: PersonChangeRequest) -> str:
         return ", ".join(sorted(obj.changes))
-
-    def get_list_display(self, request):
-        return tuple("fields_" if f == "fields" else f for f in self.list_display)
 
     def _decide(self, request, queryset, decide) -> None:
         done = 0
