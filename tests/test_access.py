@@ -32,7 +32,9 @@ def _fast_settings(settings):
 @pytest.fixture
 def world():
     """Two departments, two institutions, an enterprise, each with its own people and records."""
-    dept_a, dept_b = DepartmentFactory(name="应急管理局"), DepartmentFactory(name="农牧局")
+    # Each department may assert the status kind it holds below (registry/assertion.py).
+    dept_a = DepartmentFactory(name="退役军人事务局", unit_code="veterans")
+    dept_b = DepartmentFactory(name="残联", unit_code="disabled-federation")
     inst_x, inst_y = OrganizationFactory(name="甲培训学校"), OrganizationFactory(name="乙培训学校")
     enterprise = OrganizationFactory(name="丙公司", kind=Organization.Kind.ENTERPRISE)
     hr = UserFactory(role=Role.HR_STAFF)
@@ -59,10 +61,10 @@ def world():
         "p_status_a": make_person(actor=hr, name="甲认定人"),
     }
     w["s_a"] = person_status_add(
-        actor=hr, person=w["p_status_a"], kind="veteran", valid_from=date(2019, 1, 1), source_org=dept_a
+        actor=None, person=w["p_status_a"], kind="veteran", valid_from=date(2019, 1, 1), source_org=dept_a
     )
     w["s_b"] = person_status_add(
-        actor=hr, person=w["p_b"], kind="disabled", valid_from=date(2019, 1, 1), source_org=dept_b
+        actor=None, person=w["p_b"], kind="disabled", valid_from=date(2019, 1, 1), source_org=dept_b
     )
     w["imp_a"] = _import(dept_a)
     w["imp_b"] = _import(dept_b)
@@ -92,7 +94,7 @@ def _import(org):
         sha256="0" * 64,
         rows=1,
         persons_created=1,
-        persons_updated=0,
+        change_requests=0,
         statuses_created=0,
     )
 
@@ -252,7 +254,7 @@ def test_person_autocomplete_offers_only_persons_in_scope(client, world):
 
 def test_status_filter_lists_only_source_departments_in_scope(client, world):
     html = _client(client, world["user_a"]).get(reverse("admin:registry_personstatus_changelist")).content.decode()
-    assert "农牧局" not in html
+    assert "残联" not in html
 
 
 def test_auditor_reads_the_audit_log_but_cannot_change_it(client, world):
@@ -325,18 +327,16 @@ def test_full_id_number_never_appears_in_person_pages(client, world, known_perso
     assert idnumbers.mask(number) in c.get(pages[0]).content.decode()
 
 
-def test_search_by_full_id_number_uses_the_blind_index(client, world, known_person):
-    number, _person = known_person
-    html = _client(client, world["hr"]).get(reverse("admin:registry_person_changelist"), {"q": number})
-    content = html.content.decode()
-    assert "李四" in content and "甲部门人" not in content
-    assert idnumbers.mask(number) in content  # the result row shows the masked number
+def test_find_by_full_id_number_uses_the_blind_index(client, world, known_person):
+    number, person = known_person
+    response = _client(client, world["hr"]).post(reverse("admin:registry_person_find"), {"id_number": number})
+    assert response["Location"] == reverse("admin:registry_person_change", args=[person.pk])
 
 
-def test_search_by_id_number_stays_within_scope(client, world, known_person):
+def test_find_by_id_number_stays_within_scope(client, world, known_person):
     number, _person = known_person
-    html = _client(client, world["user_b"]).get(reverse("admin:registry_person_changelist"), {"q": number})
-    assert "李四" not in html.content.decode()
+    response = _client(client, world["user_b"]).post(reverse("admin:registry_person_find"), {"id_number": number})
+    assert response.status_code == 200 and "李四" not in response.content.decode()
 
 
 def test_reveal_requires_a_reason_and_is_audit_logged(client, world, known_person):

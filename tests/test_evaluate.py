@@ -27,7 +27,7 @@ from skillfund.organizations.models import Organization
 from skillfund.registry.actions import person_status_add
 from skillfund.registry.idnumbers import mask
 from skillfund.training.actions.work import employment_create
-from tests.factories import OrganizationFactory, make_class_plan, make_person
+from tests.factories import DepartmentFactory, OrganizationFactory, make_class_plan, make_person
 from tests.idgen import make_id
 
 TODAY = date(2021, 6, 30)
@@ -48,7 +48,10 @@ def ids(catalog):
     numbers = {name: make_id(birth=date(1985, 3, 1 + n), seq=100 + n) for n, name in enumerate(names)}
     persons = {name: make_person(id_number=number) for name, number in numbers.items() if name != "pensioner"}
     persons["pensioner"] = make_person(id_number=numbers["pensioner"], receives_pension=True)
-    person_status_add(actor=None, person=persons["poor"], kind="poor_labourer", valid_from=date(2019, 1, 1))
+    poverty_office = DepartmentFactory(unit_code="poverty-office")  # the unit that may assert it
+    person_status_add(
+        actor=None, person=persons["poor"], kind="poor_labourer", valid_from=date(2019, 1, 1), source_org=poverty_office
+    )
     return numbers
 
 

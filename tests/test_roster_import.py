@@ -15,9 +15,17 @@ from skillfund.core.errors import InvalidInput
 from skillfund.core.models import AuditRecord
 from skillfund.registry import idnumbers, importing
 from skillfund.registry.importing import COLUMNS, STATUS_NAMES_ZH, read_roster, roster_import
-from skillfund.registry.models import Person, PersonStatus, RosterEntry, RosterImport, StatusKind
+from skillfund.registry.models import (
+    DeclaredCategory,
+    Person,
+    PersonChangeRequest,
+    PersonStatus,
+    RosterEntry,
+    RosterImport,
+    StatusKind,
+)
 from skillfund.registry.roster_template import template_bytes
-from tests.factories import make_credit_code, make_person
+from tests.factories import DepartmentFactory, make_person
 from tests.idgen import make_id
 
 HEADER = [c.zh for c in COLUMNS]
@@ -95,24 +103,27 @@ SAMPLE = [
 
 
 @pytest.mark.django_db
-def test_xlsx_roster_creates_persons_statuses_roster_entries_and_one_audit_record(hr_user, institution):
+def test_xlsx_roster_creates_persons_declared_categories_roster_entries_and_one_audit_record(hr_user, institution):
     audits = AuditRecord.objects.count()
     result = import_(xlsx(SAMPLE), actor=hr_user, organization=institution)
 
-    assert (result.rows, result.persons_created, result.persons_updated, result.statuses_created) == (4, 3, 0, 3)
+    assert (result.rows, result.persons_created, result.change_requests, result.statuses_created) == (4, 3, 0, 0)
     assert Person.objects.count() == 3
     zhang = Person.objects.get(id_index=idnumbers.blind_index(ID_A))
     assert (zhang.name, zhang.phone, zhang.hukou_rural, zhang.receives_pension) == ("张三", "13800000001", True, False)
     assert idnumbers.decrypt(zhang.id_cipher) == ID_A
     assert zhang.birth_date == date(1990, 1, 1)
-    assert sorted(zhang.statuses.values_list("kind", "valid_from", "valid_to", "source_document")) == [
-        (StatusKind.POOR_LABOURER, date(2020, 1, 1), date(2020, 12, 31), "扶贫名单2020"),
-        (StatusKind.SCHOOL_LEAVER, date(2019, 7, 1), None, "名册导入 roster.xlsx"),
+    # An institution's roster declares the categories; only an asserting unit makes them statuses.
+    assert sorted(zhang.declared_categories.values_list("kind", "valid_from", "valid_to", "declared_by")) == [
+        (StatusKind.POOR_LABOURER, date(2020, 1, 1), date(2020, 12, 31), institution.pk),
+        (StatusKind.SCHOOL_LEAVER, date(2019, 7, 1), None, institution.pk),
     ]
+    assert not PersonStatus.objects.exists()
     li = Person.objects.get(id_index=idnumbers.blind_index(ID_B))
-    assert (li.phone, li.hukou_rural, li.receives_pension, li.statuses.count()) == ("", False, True, 0)
+    assert (li.phone, li.hukou_rural, li.receives_pension, li.declared_categories.count()) == ("", False, True, 0)
     wang = Person.objects.get(id_index=idnumbers.blind_index(ID_C))
-    assert wang.statuses.get().valid_from == date(2018, 3, 5)
+    assert wang.declared_categories.get().valid_from == date(2018, 3, 5)
+    assert zhang.owner == institution
     assert RosterEntry.objects.filter(organization=institution).count() == 3
     rec = AuditRecord.objects.get(action="roster.import")
     assert AuditRecord.objects.count() == audits + 1
@@ -138,7 +149,7 @@ def test_gb18030_csv_with_english_headers_is_read():
         header=header,
         encoding="gb18030",
     )
-    result = import_(data, "名册.csv")
+    result = import_(data, "名册.csv", organization=DepartmentFactory(unit_code="disabled-federation"))
     assert (result.persons_created, result.statuses_created) == (1, 1)
     person = Person.objects.get()
     assert (person.name, person.residence_region) == ("赵六", "150603")
@@ -150,63 +161,58 @@ def test_reimporting_the_same_file_changes_nothing(institution):
     data = xlsx(SAMPLE)
     import_(data, organization=institution)
     snapshot = list(Person.objects.values_list("pk", "name", "phone", "updated_at"))
-    statuses = list(PersonStatus.objects.values_list("pk", flat=True))
+    declared = list(DeclaredCategory.objects.values_list("pk", flat=True))
     again = import_(data, organization=institution)
-    assert (again.persons_created, again.persons_updated, again.statuses_created) == (0, 0, 0)
+    assert (again.persons_created, again.change_requests, again.statuses_created) == (0, 0, 0)
     assert list(Person.objects.values_list("pk", "name", "phone", "updated_at")) == snapshot
-    assert list(PersonStatus.objects.values_list("pk", flat=True)) == statuses
+    assert list(DeclaredCategory.objects.values_list("pk", flat=True)) == declared
     assert RosterEntry.objects.count() == 3
 
 
 @pytest.mark.django_db
-def test_a_changed_phone_updates_exactly_one_person_with_an_audit_record(hr_user):
-    import_(xlsx(SAMPLE))
+def test_a_changed_phone_asks_for_a_change_and_overwrites_nothing(hr_user, institution):
+    import_(xlsx(SAMPLE), organization=institution)
     changed = [dict(r) for r in SAMPLE]
     for r in changed:
         if r["公民身份号码"] == ID_A:
             r["手机号码"] = "13999999999"
-    before = {p.pk: p.updated_at for p in Person.objects.all()}
-    result = import_(xlsx(changed), actor=hr_user)
-    assert (result.persons_created, result.persons_updated, result.statuses_created) == (0, 1, 0)
+    before = {p.pk: (p.phone, p.updated_at) for p in Person.objects.all()}
+    result = import_(xlsx(changed), actor=hr_user, organization=institution)
+    assert (result.persons_created, result.change_requests, result.statuses_created) == (0, 1, 0)
+    assert {p.pk: (p.phone, p.updated_at) for p in Person.objects.all()} == before
     zhang = Person.objects.get(id_index=idnumbers.blind_index(ID_A))
-    assert zhang.phone == "13999999999"
-    assert [p.pk for p in Person.objects.all() if p.updated_at != before[p.pk]] == [zhang.pk]
+    request = PersonChangeRequest.objects.get()
+    assert (request.person, request.changes) == (zhang, {"phone": {"old": "13800000001", "new": "13999999999"}})
     rec = AuditRecord.objects.filter(action="roster.import").order_by("-id").first()
-    assert rec.before == {"persons": {str(zhang.pk): {"phone": "13800000001"}}}
-    assert rec.after["changes"] == {str(zhang.pk): {"phone": "13999999999"}}
+    assert rec.after["change_requests"] == [zhang.pk] and "13999999999" not in str(rec.after)
 
 
 @pytest.mark.django_db
 def test_an_empty_cell_does_not_clear_what_the_registry_holds():
     person = make_person(id_number=ID_A, name="张三", phone="13700000000", job_region="150603", hukou_rural=True)
     result = import_(xlsx([row(手机号码="", 户籍性质="", 是否领取养老金="")]))
-    assert result.persons_updated == 0
+    assert result.change_requests == 0
     person.refresh_from_db()
     assert (person.phone, person.job_region, person.hukou_rural) == ("13700000000", "150603", True)
 
 
 @pytest.mark.django_db
-def test_statuses_name_their_source_by_credit_code_or_unit_code(department, institution):
-    data = xlsx(
-        [
-            row(人员类别="退役军人", 类别起始日期="2019-01-01", 认定单位代码=department.unit_code),
-            row(人员类别="残疾人", 类别起始日期="2019-01-01", 认定单位统一社会信用代码=institution.credit_code),
-        ]
-    )
-    import_(data)
-    sources = dict(PersonStatus.objects.values_list("kind", "source_org"))
-    assert sources == {StatusKind.VETERAN: department.pk, StatusKind.DISABLED: institution.pk}
-
-
-@pytest.mark.django_db
 def test_an_existing_status_is_not_created_twice():
+    hrss = DepartmentFactory(unit_code="hrss")
     person = make_person(id_number=ID_A)
-    PersonStatus.objects.create(person=person, kind=StatusKind.VETERAN, valid_from=date(2019, 1, 1))
+    PersonStatus.objects.create(person=person, kind=StatusKind.UNEMPLOYED, valid_from=date(2019, 1, 1))
     result = import_(
-        xlsx([row(人员类别="退役军人", 类别起始日期="2019-01-01"), row(人员类别="残疾人", 类别起始日期="2019-01-01")])
+        xlsx(
+            [
+                row(人员类别="失业人员", 类别起始日期="2019-01-01"),
+                row(人员类别="就业困难人员", 类别起始日期="2019-01-01"),
+            ]
+        ),
+        organization=hrss,
     )
     assert result.statuses_created == 1
-    assert sorted(person.statuses.values_list("kind", flat=True)) == [StatusKind.DISABLED, StatusKind.VETERAN]
+    assert sorted(person.statuses.values_list("kind", flat=True)) == [StatusKind.HARD_TO_EMPLOY, StatusKind.UNEMPLOYED]
+    assert person.statuses.get(kind=StatusKind.HARD_TO_EMPLOY).source_org == hrss
 
 
 @pytest.mark.django_db
@@ -247,26 +253,6 @@ def _with_check(body17: str) -> str:
         ({"人员类别": "两后生"}, "类别起始日期", "required with a status"),
         ({"类别起始日期": "2020-01-01"}, "人员类别", "without a status"),
         ({"人员类别": "两后生", "类别起始日期": "2020-05-01", "类别截止日期": "2020-04-30"}, "类别截止日期", "before"),
-        (
-            {"人员类别": "两后生", "类别起始日期": "2020-01-01", "认定单位统一社会信用代码": "91150602MA0000001X"},
-            "认定单位统一社会信用代码",
-            "check character",
-        ),
-        (
-            {"人员类别": "两后生", "类别起始日期": "2020-01-01", "认定单位统一社会信用代码": "9115060"},
-            "认定单位统一社会信用代码",
-            "18 characters",
-        ),
-        (
-            {"人员类别": "两后生", "类别起始日期": "2020-01-01", "认定单位统一社会信用代码": make_credit_code(999)},
-            "认定单位统一社会信用代码",
-            "no organization",
-        ),
-        (
-            {"人员类别": "两后生", "类别起始日期": "2020-01-01", "认定单位代码": "nope"},
-            "认定单位代码",
-            "no organization",
-        ),
         ({"姓名": ""}, "姓名", "required"),
         ({"姓名": "示例张三"}, "姓名", "example row"),
     ],
@@ -397,7 +383,7 @@ def test_the_template_has_the_headers_an_instructions_sheet_and_imports_once_the
     sheet["A2"] = "张三"
     edited = io.BytesIO()
     wb.save(edited)
-    result = import_(edited.getvalue())
+    result = import_(edited.getvalue(), organization=DepartmentFactory(unit_code="poverty-office"))
     assert (result.persons_created, result.statuses_created) == (1, 1)
 
 
@@ -413,12 +399,13 @@ def test_import_roster_command_prints_the_errors_and_fails(tmp_path, capsys):
 
 
 @pytest.mark.django_db
-def test_import_roster_command_imports_for_an_organization(tmp_path, capsys, department):
+def test_import_roster_command_imports_for_an_organization(tmp_path, capsys, institution):
     path = tmp_path / "ok.csv"
     path.write_bytes(csv_bytes(SAMPLE))
-    call_command("import_roster", str(path), organization=department.unit_code)
+    call_command("import_roster", str(path), organization=institution.credit_code)
     assert "persons created 3" in capsys.readouterr().out
-    assert RosterEntry.objects.filter(organization=department).count() == 3
+    assert RosterEntry.objects.filter(organization=institution).count() == 3
+    assert DeclaredCategory.objects.filter(declared_by=institution).count() == 3
 
 
 def test_roster_template_command_writes_the_template(tmp_path):

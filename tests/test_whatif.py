@@ -52,7 +52,10 @@ def year_2020(catalog):
     a person without status with one claim and no department."""
     hr, veterans = DepartmentFactory(short_name="市人社局"), DepartmentFactory(short_name="市退役军人事务局")
     poor = make_person()
-    person_status_add(actor=None, person=poor, kind="poor_labourer", valid_from=date(2019, 1, 1))
+    poverty_office = DepartmentFactory(unit_code="poverty-office")  # the unit that may assert it
+    person_status_add(
+        actor=None, person=poor, kind="poor_labourer", valid_from=date(2019, 1, 1), source_org=poverty_office
+    )
     claim(poor, "electrician-5", 3, hr)
     claim(poor, "welder-5", 5, hr)
     third = claim(poor, "chinese-cook-5", 9, veterans)

@@ -43,6 +43,15 @@ class ScopedAdminMixin:
             raise Http404
         return obj
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django allows a filter on any local field from the query string (?birth_date__year=…):
+        # filtering by the birth date or the ID's blind index would be an oracle for the masked digits.
+        from skillfund.registry.models import ID_DERIVED_FIELDS
+
+        if ID_DERIVED_FIELDS & set(lookup.split("__")):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("queryset", scoping.visible(db_field.related_model, request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

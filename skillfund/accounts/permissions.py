@@ -18,7 +18,14 @@ VIEW = frozenset({"view"})
 WRITE = frozenset({"view", "add", "change"})
 NONE: frozenset[str] = frozenset()
 
-REGISTRY = ("registry.person", "registry.personstatus", "registry.rosterentry", "registry.rosterimport")
+REGISTRY = (
+    "registry.person",
+    "registry.personstatus",
+    "registry.rosterentry",
+    "registry.rosterimport",
+    "registry.personchangerequest",
+    "registry.declaredcategory",
+)
 REFERENCE = (
     "regions.region",
     "catalog.occupation",
@@ -94,12 +101,19 @@ _CLASS_DELIVERER = {
 }
 
 # Roster entries and imports are written only by registration and import actions, never by hand.
+# "change" on a change request or a declaration means deciding or confirming it through the
+# registry's actions, which also check that the user's unit may (the owner, the asserting unit).
+_DECIDE = frozenset({"view", "change"})
 _REGISTRY_WRITER = {
     "registry.person": WRITE,
     "registry.personstatus": frozenset({"view", "add"}),
     "registry.rosterentry": VIEW,
     "registry.rosterimport": VIEW,
+    "registry.personchangerequest": _DECIDE,
+    "registry.declaredcategory": _DECIDE,
 }
+# Institutions and enterprises ask and declare; they decide nothing.
+_REGISTRY_ASKER = {**_REGISTRY_WRITER, "registry.personchangerequest": VIEW, "registry.declaredcategory": VIEW}
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.HR_STAFF: {
@@ -136,7 +150,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_APPLICANT,
         **_all(CLAIMS, VIEW),
         **_all(MATERIALS, WRITE),
-        **_REGISTRY_WRITER,
+        **_REGISTRY_ASKER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
         **_all(REFERENCE, VIEW),
@@ -148,7 +162,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_APPLICANT,
         **_all(CLAIMS, VIEW),
         **_all(MATERIALS, WRITE),
-        **_REGISTRY_WRITER,
+        **_REGISTRY_ASKER,
         "registry.personstatus": VIEW,
         "organizations.organization": VIEW,
         **_all(REFERENCE, VIEW),
@@ -179,7 +193,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_APPLICATION_READER,
         **_all(CLAIMS, VIEW),
         **_all(MATERIALS, VIEW),
-        **_REGISTRY_WRITER,
+        **_REGISTRY_ASKER,
         "organizations.organization": WRITE,
         **_all(REFERENCE, WRITE),
         "core.auditrecord": VIEW,

@@ -34,7 +34,14 @@ from skillfund.notices.models import Notice, NoticeEntry, Objection
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
 from skillfund.regions.models import Region
-from skillfund.registry.models import Person, PersonStatus, RosterEntry, RosterImport
+from skillfund.registry.models import (
+    DeclaredCategory,
+    Person,
+    PersonChangeRequest,
+    PersonStatus,
+    RosterEntry,
+    RosterImport,
+)
 from skillfund.training.models import (
     Assessment,
     Attendance,
@@ -119,6 +126,38 @@ def roster_imports_visible_to(user: Any) -> QuerySet[RosterImport]:
     if role == DEPARTMENT or role in OPERATORS:
         return RosterImport.objects.filter(organization_id=org_id)
     return RosterImport.objects.none()
+
+
+def person_change_requests_visible_to(user: Any) -> QuerySet[PersonChangeRequest]:
+    """A department: requests about the records it owns (the HR bureau's unit also those with no
+    owner) and those it made. An operator: those it made."""
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return PersonChangeRequest.objects.all()
+    if role == DEPARTMENT:
+        owned = Q(person__owner_id=org_id)
+        if user.organization.unit_code == "hrss":
+            owned |= Q(person__owner__isnull=True)
+        return PersonChangeRequest.objects.filter(owned | Q(organization_id=org_id))
+    if role in OPERATORS:
+        return PersonChangeRequest.objects.filter(organization_id=org_id)
+    return PersonChangeRequest.objects.none()
+
+
+def declared_categories_visible_to(user: Any) -> QuerySet[DeclaredCategory]:
+    """A department: declarations of the kinds it may confirm (registry/assertion.py), and its own.
+    An operator: the declarations its rosters carried."""
+    from skillfund.registry import assertion
+
+    role, org_id = _scoped_org(user)
+    if role in CITY_WIDE:
+        return DeclaredCategory.objects.all()
+    if role == DEPARTMENT:
+        kinds = sorted(assertion.kinds_for(user.organization.unit_code))
+        return DeclaredCategory.objects.filter(Q(kind__in=kinds) | Q(declared_by_id=org_id))
+    if role in OPERATORS:
+        return DeclaredCategory.objects.filter(declared_by_id=org_id)
+    return DeclaredCategory.objects.none()
 
 
 # ---- organizations -------------------------------------------------------------------------
@@ -427,6 +466,8 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "registry.personstatus": person_statuses_visible_to,
     "registry.rosterentry": roster_entries_visible_to,
     "registry.rosterimport": roster_imports_visible_to,
+    "registry.personchangerequest": person_change_requests_visible_to,
+    "registry.declaredcategory": declared_categories_visible_to,
     "organizations.organization": organizations_visible_to,
     "catalog.occupation": occupations_visible_to,
     "catalog.catalogitem": catalog_items_visible_to,

@@ -1,8 +1,10 @@
 """Back office for the real-name registry (§4.4.d).
 
-ID numbers are masked everywhere here (first 6 and last 4): lists never decrypt, a search by a
-full number goes through the blind index, and a full number is shown only on the reveal page,
-to a role allowed it, with a reason that is audit-logged (PIPL Art. 28).
+ID numbers are masked everywhere here (first 6 and last 4): lists never decrypt, and a full number
+is shown only on the reveal page, to a role allowed it, with a reason that is audit-logged (PIPL
+Art. 28). The birth date is the mask's missing middle, so only a role that may reveal sees it;
+others see the age. A search by a full number is a POST ("find by ID number") that redirects to
+the record by pk, so the number never enters a URL or an access log.
 """
 
 from __future__ import annotations
@@ -12,23 +14,35 @@ from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skillfund.accounts.admin_scoping import ReadOnlyInline, ScopedModelAdmin
 from skillfund.core.errors import DomainError
-from skillfund.registry import idnumbers
-from skillfund.registry.actions import PERSON_FIELDS, PersonData, person_register, person_reveal_id, person_status_add
-from skillfund.registry.models import Person, PersonStatus, RosterEntry, RosterImport
+from skillfund.registry import assertion, idnumbers
+from skillfund.registry.actions import (
+    PERSON_FIELDS,
+    PersonData,
+    change_request_accept,
+    change_request_reject,
+    declarations_confirm,
+    person_edit,
+    person_register,
+    person_reveal_id,
+    person_status_add,
+)
+from skillfund.registry.models import (
+    DeclaredCategory,
+    Person,
+    PersonChangeRequest,
+    PersonStatus,
+    RosterEntry,
+    RosterImport,
+)
 from skillfund.registry.selectors import person_by_id_number
-
-_ID_CHARS = set("0123456789X")
-
-
-def _looks_like_id_number(term: str) -> bool:
-    term = term.strip().upper()
-    return len(term) == 18 and set(term) <= _ID_CHARS
 
 
 def _copy_saved(target, saved) -> None:
@@ -45,6 +59,13 @@ class PersonForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    link_reason = forms.CharField(
+        label=_("reason"),
+        max_length=200,
+        required=False,
+        help_text=_("If this person is already registered, why your organization links them (recorded)."),
+    )
+
     class Meta:
         model = Person
         fields = PERSON_FIELDS
@@ -53,6 +74,7 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:  # the number of a registered person is never edited or sent back
             del self.fields["id_number"]
+            del self.fields["link_reason"]
 
     def clean_id_number(self) -> str:
         try:
@@ -71,9 +93,27 @@ class StatusInline(ReadOnlyInline):
 
 class RosterInline(ReadOnlyInline):
     model = RosterEntry
-    fields = ("organization", "created_at")
+    fields = ("organization", "linked_existing", "linked_by", "reason", "created_at")
     readonly_fields = fields
     show_change_link = False
+
+
+class DeclaredInline(ReadOnlyInline):
+    """Categories the trainee declared through a roster: shown as declared, not as statuses."""
+
+    model = DeclaredCategory
+    fields = ("kind", "valid_from", "valid_to", "declared_by", "declared_on", "status", "checked")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = _("declared categories (申报，未经认定单位核实的不计入补贴规则)")
+
+
+class FindForm(forms.Form):
+    id_number = forms.CharField(
+        label=_("citizen ID number"),
+        max_length=18,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}),
+    )
 
 
 class RevealForm(forms.Form):
@@ -89,36 +129,48 @@ class PersonAdmin(ScopedModelAdmin):
     audited_by_action = True
     form = PersonForm
     change_form_template = "web/admin/person_change_form.html"
-    list_display = ("name", "id_masked", "sex", "birth_date", "hukou_region", "residence_region", "receives_pension")
+    change_list_template = "web/admin/person_change_list.html"
     list_filter = ("sex", "hukou_rural", "receives_pension")
     search_fields = ("name",)
-    search_help_text = _("Name, or a full 18-character ID number (matched through the blind index)")
-    inlines = (StatusInline, RosterInline)
+    search_help_text = _("Name. To find a person by full ID number, use “Find by ID number”.")
+    inlines = (StatusInline, DeclaredInline, RosterInline)
+
+    def get_list_display(self, request):
+        born = "birth_date" if request.user.may_reveal_id_numbers else "age"
+        return ("name", "id_masked", "sex", born, "hukou_region", "residence_region", "receives_pension")
+
+    @admin.display(description=_("age"))
+    def age(self, obj: Person) -> int:
+        return obj.age_on(timezone.localdate())
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("id_number", *PERSON_FIELDS)
-        return ("id_masked", "sex", "birth_date", *PERSON_FIELDS)
+            return ("id_number", *PERSON_FIELDS, "link_reason")
+        born = "birth_date" if request.user.may_reveal_id_numbers else "age"
+        return ("id_masked", "sex", born, *PERSON_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("id_masked", "sex", "birth_date")
-
-    def get_search_results(self, request, queryset, search_term):
-        if _looks_like_id_number(search_term):
-            person = person_by_id_number(search_term)
-            return (queryset.filter(pk=person.pk) if person else queryset.none()), False
-        return super().get_search_results(request, queryset, search_term)
+        return () if obj is None else ("id_masked", "sex", "birth_date", "age")
 
     def save_model(self, request, obj, form, change):
         user = request.user
-        number = idnumbers.decrypt(obj.id_cipher) if change else form.cleaned_data["id_number"]
-        data = PersonData(id_number=number, **{f: form.cleaned_data[f] for f in PERSON_FIELDS})
-        # An organization registering someone puts them on its own roster (its scope).
-        organization = user.organization if (not change and user.organization_scoped) else None
-        person, _created = person_register(actor=user, data=data, organization=organization)
+        fields = {f: form.cleaned_data[f] for f in PERSON_FIELDS}
+        if change:  # the owner edits; anyone else asks (registry.actions.person_edit)
+            person, request_made = person_edit(actor=user, person=obj, fields=fields)
+            if request_made is not None:
+                self.message_user(
+                    request, _("变更已提交档案所属单位审核 / the change awaits the record owner's decision")
+                )
+        else:
+            data = PersonData(id_number=form.cleaned_data["id_number"], **fields)
+            # An organization registering someone puts them on its own roster (its scope).
+            organization = user.organization if user.organization_scoped else None
+            person, _created = person_register(
+                actor=user, data=data, organization=organization, reason=form.cleaned_data.get("link_reason", "")
+            )
         _copy_saved(obj, person)
 
     # ---- the audited reveal ----------------------------------------------------------------------
@@ -129,7 +181,30 @@ class PersonAdmin(ScopedModelAdmin):
             self.admin_site.admin_view(self.reveal_view),
             name="registry_person_reveal",
         )
-        return [reveal, *super().get_urls()]
+        find = path("find/", self.admin_site.admin_view(self.find_view), name="registry_person_find")
+        return [find, reveal, *super().get_urls()]
+
+    def find_view(self, request):
+        """Find by full ID number: a POST through the blind index, answered by a redirect to the
+        record's pk, so the number never appears in a URL (and so in no access log)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = FindForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            person = person_by_id_number(form.cleaned_data["id_number"])
+            # Out of scope is "not found" too, and says nothing about whether the number is registered.
+            if person is not None and self.get_queryset(request).filter(pk=person.pk).exists():
+                return redirect("admin:registry_person_change", person.pk)
+            form.add_error("id_number", _("未找到 / not found"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Find by ID number"),
+            "form": form,
+        }
+        response = TemplateResponse(request, "web/admin/person_find.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["may_reveal"] = getattr(request.user, "may_reveal_id_numbers", False)
@@ -161,9 +236,20 @@ class PersonAdmin(ScopedModelAdmin):
 
 
 class PersonStatusForm(forms.ModelForm):
+    actor = None  # set by the admin: the unit that asserts is the signed-in user's own
+
     class Meta:
         model = PersonStatus
-        fields = ("person", "kind", "valid_from", "valid_to", "source_org", "source_document")
+        fields = ("person", "kind", "valid_from", "valid_to", "source_document")
+
+    def clean_kind(self) -> str:
+        # Shows the action's refusal on the form; person_status_add enforces it.
+        kind = self.cleaned_data["kind"]
+        try:
+            assertion.ensure_may_assert(getattr(self.actor, "organization", None), kind)
+        except DomainError as exc:
+            raise forms.ValidationError(f"{exc.zh} / {exc.en}") from None
+        return kind
 
 
 @admin.register(PersonStatus)
@@ -178,13 +264,18 @@ class PersonStatusAdmin(ScopedModelAdmin):
     date_hierarchy = "valid_from"
 
     def get_fields(self, request, obj=None):
-        fields = ["person", "kind", "valid_from", "valid_to", "source_org", "source_document"]
-        if request.user.organization_scoped:  # a department asserts statuses in its own name
-            fields.remove("source_org")
-        return fields
+        # A unit asserts in its own name only (registry/assertion.py): no source to choose.
+        if obj is None:
+            return ["person", "kind", "valid_from", "valid_to", "source_document"]
+        return ["person", "kind", "valid_from", "valid_to", "source_org", "source_document"]
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.get_fields(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         user = request.user
@@ -195,7 +286,6 @@ class PersonStatusAdmin(ScopedModelAdmin):
             kind=data["kind"],
             valid_from=data["valid_from"],
             valid_to=data.get("valid_to"),
-            source_org=user.organization if user.organization_scoped else data.get("source_org"),
             source_document=data.get("source_document", ""),
         )
         _copy_saved(obj, status)
@@ -203,11 +293,14 @@ class PersonStatusAdmin(ScopedModelAdmin):
 
 @admin.register(RosterEntry)
 class RosterEntryAdmin(ScopedModelAdmin):
-    list_display = ("person", "organization", "created_at")
-    list_filter = (("organization", RelatedOnlyFieldListFilter),)
-    list_select_related = ("person", "organization")
+    """Who put whom on which roster; "linked an existing record" shows one organization pulling
+    another's person into its scope, with who did it and why."""
+
+    list_display = ("person", "organization", "linked_existing", "linked_by", "reason", "created_at")
+    list_filter = ("linked_existing", ("organization", RelatedOnlyFieldListFilter))
+    list_select_related = ("person", "organization", "linked_by")
     search_fields = ("person__name", "organization__name")
-    fields = ("person", "organization", "created_at")
+    fields = ("person", "organization", "linked_existing", "linked_by", "reason", "created_at")
     readonly_fields = fields
 
 
@@ -220,7 +313,7 @@ class RosterImportAdmin(ScopedModelAdmin):
         "actor",
         "rows",
         "persons_created",
-        "persons_updated",
+        "change_requests",
         "statuses_created",
     )
     list_filter = (("organization", RelatedOnlyFieldListFilter),)
@@ -234,8 +327,126 @@ class RosterImportAdmin(ScopedModelAdmin):
         "sha256",
         "rows",
         "persons_created",
-        "persons_updated",
+        "change_requests",
         "statuses_created",
         "created_at",
     )
     fields = readonly_fields
+
+
+def _ask(model_admin, request, queryset, *, action: str, title: str, field: str, label: str):
+    """The intermediate page of a list action that needs one text (a reason, what was checked)."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": title,
+        "queryset": queryset,
+        "action": action,
+        "field": field,
+        "label": label,
+        "value": request.POST.get(field, ""),
+    }
+    return TemplateResponse(request, "web/admin/registry_ask.html", context)
+
+
+@admin.register(PersonChangeRequest)
+class PersonChangeRequestAdmin(ScopedModelAdmin):
+    """Pending changes to master records, for the HR bureau and the owning department to decide."""
+
+    list_display = ("id", "person", "changed_fields", "organization", "requested_by", "source", "status", "created_at")
+    list_filter = ("status", "source")
+    list_select_related = ("person", "organization", "requested_by")
+    search_fields = ("person__name",)
+    fields = (
+        "person",
+        "organization",
+        "requested_by",
+        "source",
+        "roster_import",
+        "changes",
+        "status",
+        "decided_by",
+        "decided_at",
+        "reason",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = ("accept_selected", "reject_selected")
+
+    @admin.display(description=_("fields"))
+    def changed_fields(self, obj: PersonChangeRequest) -> str:
+        return ", ".join(sorted(obj.changes))
+
+    def _decide(self, request, queryset, decide) -> None:
+        done = 0
+        for change in queryset.order_by("pk"):
+            try:
+                decide(change)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"#{change.pk}: {exc.zh} / {exc.en}", level="error")
+        if done:
+            self.message_user(request, _("%(n)d change request(s) decided") % {"n": done})
+
+    @admin.action(description=_("Accept selected change requests"), permissions=["change"])
+    def accept_selected(self, request, queryset):
+        self._decide(request, queryset, lambda change: change_request_accept(request=change, actor=request.user))
+
+    @admin.action(description=_("Reject selected change requests (with a reason)"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        if "apply" not in request.POST:
+            return _ask(
+                self, request, queryset, action="reject_selected", title=_("Reject"), field="reason", label=_("reason")
+            )
+        self._decide(
+            request, queryset, lambda change: change_request_reject(request=change, actor=request.user, reason=reason)
+        )
+        return None
+
+
+@admin.register(DeclaredCategory)
+class DeclaredCategoryAdmin(ScopedModelAdmin):
+    """Declared categories awaiting the asserting unit: a department confirms a batch in one step."""
+
+    list_display = ("person", "kind", "valid_from", "valid_to", "declared_by", "declared_on", "status", "confirmed_by")
+    list_filter = ("status", "kind", ("declared_by", RelatedOnlyFieldListFilter))
+    list_select_related = ("person", "declared_by", "confirmed_by")
+    search_fields = ("person__name",)
+    fields = (
+        "person",
+        "kind",
+        "valid_from",
+        "valid_to",
+        "declared_by",
+        "roster_import",
+        "declared_on",
+        "status",
+        "confirmed_status",
+        "confirmed_by",
+        "confirmed_at",
+        "checked",
+    )
+    readonly_fields = fields
+    actions = ("confirm_selected",)
+
+    @admin.action(description=_("Confirm selected declarations (say what you checked)"), permissions=["change"])
+    def confirm_selected(self, request, queryset):
+        checked = request.POST.get("checked", "")
+        if "apply" not in request.POST:
+            return _ask(
+                self,
+                request,
+                queryset,
+                action="confirm_selected",
+                title=_("Confirm"),
+                field="checked",
+                label=_("checked"),
+            )
+        try:
+            statuses = declarations_confirm(actor=request.user, declarations=list(queryset), checked=checked)
+        except DomainError as exc:
+            self.message_user(request, f"{exc.zh} / {exc.en}", level="error")
+            return None
+        self.message_user(request, _("%(n)d declaration(s) confirmed") % {"n": len(statuses)})
+        return None

@@ -26,12 +26,19 @@ from django.utils import timezone
 from skillfund.core import audit, tabular
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
 from skillfund.core.tabular import Column
-from skillfund.organizations.credit_codes import credit_code_problem
 from skillfund.organizations.models import Organization
 from skillfund.regions.models import Region
-from skillfund.registry import idnumbers
-from skillfund.registry.actions import PERSON_FIELDS, PersonData, new_person
-from skillfund.registry.models import Person, PersonStatus, RosterEntry, RosterImport, StatusKind
+from skillfund.registry import assertion, idnumbers
+from skillfund.registry.actions import PERSON_FIELDS, PersonData, acting_unit, new_person
+from skillfund.registry.models import (
+    DeclaredCategory,
+    Person,
+    PersonChangeRequest,
+    PersonStatus,
+    RosterEntry,
+    RosterImport,
+    StatusKind,
+)
 
 # The Chinese name an office writes for each status (人员类别); the first is the canonical one.
 STATUS_NAMES_ZH: dict[str, tuple[str, ...]] = {
@@ -140,6 +147,20 @@ COLUMNS: tuple[Column, ...] = (
         "valid_to", "类别截止日期", "status_to", False, "空表示长期有效", "empty = open-ended", ("截止日期", "valid_to")
     ),
     Column(
+        "source_document",
+        "认定文件",
+        "source_document",
+        False,
+        "认定文件或名单名称",
+        "source document or list",
+        ("认定文号", "认定依据"),
+    ),
+)
+# A file may not say who asserted a status: the asserting unit is the one importing (the signed-in
+# user's organization, or the command's --organization). These headers are recognised only to be
+# refused, so a forged "asserted by the poverty office" column cannot pass as an ignored one.
+REFUSED_COLUMNS: tuple[Column, ...] = (
+    Column(
         "source_credit_code",
         "认定单位统一社会信用代码",
         "source_credit_code",
@@ -155,19 +176,10 @@ COLUMNS: tuple[Column, ...] = (
         "政府部门无信用代码时填写单位代码",
         "unit code, for government units without a credit code",
     ),
-    Column(
-        "source_document",
-        "认定文件",
-        "source_document",
-        False,
-        "认定文件或名单名称",
-        "source document or list",
-        ("认定文号", "认定依据"),
-    ),
 )
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
-STATUS_COLUMNS = ("kind", "valid_from", "valid_to", "source_credit_code", "source_unit_code", "source_document")
-HEADERS = tabular.Headers(COLUMNS, ignore_notes=True)  # a header such as 姓名（必填） names 姓名
+STATUS_COLUMNS = ("kind", "valid_from", "valid_to", "source_document")
+HEADERS = tabular.Headers((*COLUMNS, *REFUSED_COLUMNS), ignore_notes=True)  # 姓名（必填） names 姓名
 
 
 # --- validating -----------------------------------------------------------------------------------
@@ -195,14 +207,6 @@ def _name(value: Any) -> str:
     return text
 
 
-def _credit_code(value: Any) -> str:
-    code = tabular.code(value).upper()
-    problem = credit_code_problem(code)
-    if problem:
-        raise tabular.BadValue(*problem)
-    return code
-
-
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
     "phone": _phone,
@@ -218,8 +222,6 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     ),
     "valid_from": tabular.date_value,
     "valid_to": tabular.date_value,
-    "source_credit_code": _credit_code,
-    "source_unit_code": tabular.code,
     "source_document": tabular.text_at_most(200, "认定文件名称", "a source document"),
 }
 
@@ -243,8 +245,6 @@ class StatusRow:
     kind: str
     valid_from: date
     valid_to: date | None
-    source_credit_code: str
-    source_unit_code: str
     source_document: str
     row: int
 
@@ -260,7 +260,6 @@ class Roster:
     statuses: list[StatusRow] = field(default_factory=list)
     problems: list[FieldProblem] = field(default_factory=list)
     warnings: list[FieldProblem] = field(default_factory=list)
-    source_orgs: dict[tuple[str, str], int] = field(default_factory=dict)  # ("credit"|"unit", code) -> pk
 
 
 def read_roster(file: Any, *, file_name: str = "", progress: tabular.ProgressFactory | None = None) -> Roster:
@@ -318,12 +317,20 @@ class _Validator(tabular.RowChecker):
                 self.row(n, record)
             if advance:
                 advance(min(tabular.CHUNK, len(records) - start))
-        self.resolve_source_orgs()
         self.warn_unknown_regions()
         return None
 
     def check_header(self, header: tabular.Header) -> None:
         self.labels |= header.labels
+        for column in REFUSED_COLUMNS:
+            if column.key in header.index:
+                self.file_problem(
+                    f"不接受“{column.zh}”列：人员类别的认定单位是导入名册的本单位（登录账号所属单位），不能由文件指定",
+                    f"the column {column.en!r} is not accepted: a status is asserted by the signed-in user's own "
+                    "organization (or the command's --organization), never by a unit named in the file",
+                    header.row,
+                    column.zh,
+                )
         for name, label in header.repeats:
             self.file_problem(f"列“{name}”与“{label}”重复", f"{name!r} repeats {label!r}", header.row, name)
         required = [c for c in COLUMNS if c.required]
@@ -360,7 +367,7 @@ class _Validator(tabular.RowChecker):
         if status_given and "kind" not in given:
             ok = False
             self.problem(
-                "kind", "", "填写了类别日期或认定单位，但未填写人员类别", "status details given without a status", n
+                "kind", "", "填写了类别日期或认定文件，但未填写人员类别", "status details given without a status", n
             )
         if "kind" in given and "valid_from" not in given:
             ok = False
@@ -413,47 +420,6 @@ class _Validator(tabular.RowChecker):
                     n,
                 )
 
-    def resolve_source_orgs(self) -> None:
-        """Find each named source organization once; an unknown one is an error on each row naming it."""
-        statuses = self.roster.statuses
-        credit = {s.source_credit_code for s in statuses if s.source_credit_code}
-        units = {s.source_unit_code for s in statuses if s.source_unit_code}
-        found: dict[tuple[str, str], int] = {}
-        if credit:
-            rows = Organization.objects.filter(credit_code__in=credit).values_list("credit_code", "pk")
-            found |= {("credit", code): pk for code, pk in rows}
-        if units:
-            rows = Organization.objects.filter(unit_code__in=units).values_list("unit_code", "pk")
-            found |= {("unit", code): pk for code, pk in rows}
-        self.roster.source_orgs = found
-        for s in statuses:
-            by_credit = found.get(("credit", s.source_credit_code))
-            by_unit = found.get(("unit", s.source_unit_code))
-            if s.source_credit_code and by_credit is None:
-                self.problem(
-                    "source_credit_code",
-                    s.source_credit_code,
-                    "没有使用该统一社会信用代码的单位",
-                    "no organization has this credit code",
-                    s.row,
-                )
-            if s.source_unit_code and by_unit is None:
-                self.problem(
-                    "source_unit_code",
-                    s.source_unit_code,
-                    "没有使用该代码的单位",
-                    "no organization has this unit code",
-                    s.row,
-                )
-            if by_credit and by_unit and by_credit != by_unit:
-                self.problem(
-                    "source_unit_code",
-                    s.source_unit_code,
-                    "单位代码与统一社会信用代码指向不同单位",
-                    "the unit code and the credit code name different organizations",
-                    s.row,
-                )
-
     def warn_unknown_regions(self) -> None:
         """County codes changed over the years: a code missing from the region table is only a warning."""
         known = set(Region.objects.values_list("code", flat=True))
@@ -480,18 +446,25 @@ def roster_import(
 ) -> RosterImport:
     """Import a roster file: all of it, or — if any row is bad — nothing (raises `InvalidInput`).
 
-    Persons are matched by the blind index of their ID number; a person is updated only where the
-    file states a different value; a status is created only if the person does not already hold
-    that kind from that date. With `organization`, every person in the file joins its roster.
+    Persons are matched by the blind index of their ID number. A known person is never
+    overwritten: a value that differs from the master record becomes a pending change request
+    for the record's owner (registry/actions.py). The acting unit — `organization`, else the
+    signed-in user's own — puts everyone in the file on its roster. What a status row means
+    depends on that unit: a government unit asserts the status in its own name, and only for
+    kinds it may assert (registry/assertion.py); an institution or enterprise declares the
+    trainee's category, which counts once an asserting unit confirms it.
     Warnings (unknown county codes, ignored columns) are returned on the result as `.warnings`.
     Validation runs before the (durable) write transaction opens, so it holds no locks; do not
     call this inside another transaction.
     """
     roster = read_roster(file, file_name=file_name, progress=progress)
+    unit = acting_unit(actor, organization)
+    if not roster.problems:
+        _check_assertions(roster, unit)
     if roster.problems:
         raise InvalidInput(roster.problems)
     try:
-        result = _write(roster, actor=actor, organization=organization, progress=progress)
+        result = _write(roster, actor=actor, organization=unit, progress=progress)
     except IntegrityError:
         # Only a concurrent registration of the same person or status can get here: validation
         # already checked everything else. The transaction rolled back as a whole.
@@ -502,6 +475,29 @@ def roster_import(
         ) from None
     result.warnings = roster.warnings
     return result
+
+
+def _declares(unit: Organization | None) -> bool:
+    """An institution's or enterprise's roster declares categories; a government unit asserts."""
+    return unit is not None and unit.kind != Organization.Kind.GOVERNMENT
+
+
+def _check_assertions(roster: Roster, unit: Organization | None) -> None:
+    """Each status row must be one the acting unit may assert (or, for a provider, declare)."""
+    if _declares(unit):
+        return
+    label = COLUMNS_BY_KEY["kind"].zh
+    for s in roster.statuses:
+        if unit is None:
+            zh = "人员类别须由认定单位以本单位名义导入（请用本单位账号，或命令的 --organization）"
+            en = "a status is imported by the asserting unit in its own name (sign in as it, or use --organization)"
+        elif not assertion.may_assert(unit.unit_code, s.kind):
+            allowed = "、".join(sorted(assertion.table()[s.kind].units))
+            zh = f"{unit.name}无权认定该人员类别（须由{allowed}认定）"
+            en = f"{unit.name} may not assert {s.kind} (only {allowed} may)"
+        else:
+            continue
+        roster.problems.append(FieldProblem(column=label, value=s.kind, zh=zh, en=en, row=s.row))
 
 
 def _chunks(items: list[Any], size: int = tabular.CHUNK) -> Iterator[list[Any]]:
@@ -554,43 +550,26 @@ def _write(
 
     by_index = {idnumbers.blind_index(number): p for number, p in roster.persons.items()}
     pk_of: dict[str, int] = {}  # ID number -> Person pk
-    candidates: dict[int, dict[str, Any]] = {}  # pk -> fields that seem to change
+    owner_of: dict[int, int | None] = {}
+    asked: dict[int, dict[str, dict[str, Any]]] = {}  # pk -> {field: {old, new}} for a change request
     done = 0
     for keys in _chunks(list(by_index), lookup_size):
-        for pk, index, *values in Person.objects.filter(id_index__in=keys).values_list(
-            "pk", "id_index", *PERSON_FIELDS
+        for pk, index, owner, *values in Person.objects.filter(id_index__in=keys).values_list(
+            "pk", "id_index", "owner_id", *PERSON_FIELDS
         ):
             person = by_index[index]
             pk_of[person.parsed.number] = pk
+            owner_of[pk] = owner
             held_fields = dict(zip(PERSON_FIELDS, values, strict=True))
-            if any(held_fields[f] != v for f, v in person.fields.items()):
-                candidates[pk] = person.fields
+            changes = {f: {"old": held_fields[f], "new": v} for f, v in person.fields.items() if held_fields[f] != v}
+            if changes:
+                asked[pk] = changes
         advance(len(pk_of) - done)
         done = len(pk_of)
 
-    # Lock only the persons that change, in a fixed order, and compare again under the lock.
-    before: dict[str, dict[str, Any]] = {}
-    after: dict[str, dict[str, Any]] = {}
-    to_update: list[Person] = []
-    update_fields: set[str] = set()
-    for pks in _chunks(sorted(candidates), lookup_size):
-        for existing in Person.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-            changed = {f: v for f, v in candidates[existing.pk].items() if getattr(existing, f) != v}
-            if not changed:
-                continue
-            before[str(existing.pk)] = {f: getattr(existing, f) for f in changed}
-            after[str(existing.pk)] = changed
-            for f, v in changed.items():
-                setattr(existing, f, v)
-            existing.updated_at = now
-            update_fields |= changed.keys()
-            to_update.append(existing)
-    for batch in _chunks(to_update):
-        Person.objects.bulk_update(batch, [*sorted(update_fields), "updated_at"])
-
     existing_persons = sorted(pk_of.values())
     new = [p for number, p in roster.persons.items() if number not in pk_of]
-    created = [new_person(p.data(), p.parsed) for p in new]
+    created = [new_person(p.data(), p.parsed, owner=organization) for p in new]
     _insert(Person, created, now=now, advance=advance)
     if created and created[0].pk is None:  # COPY returns no keys: find them by the blind index
         by_index = {obj.id_index: p.parsed.number for obj, p in zip(created, new, strict=True)}
@@ -600,27 +579,85 @@ def _write(
     else:
         pk_of |= {p.parsed.number: obj.pk for obj, p in zip(created, new, strict=True)}
 
-    # Statuses: only the (person, kind, start) that do not exist yet.
-    held: set[tuple[int, str, date]] = set()
-    for pks in _chunks(existing_persons, lookup_size):
-        held |= set(PersonStatus.objects.filter(person_id__in=pks).values_list("person_id", "kind", "valid_from"))
-    statuses = [
-        PersonStatus(
-            person_id=pk_of[s.id_number],
-            kind=s.kind,
-            valid_from=s.valid_from,
-            valid_to=s.valid_to,
-            source_org_id=roster.source_orgs.get(("credit", s.source_credit_code))
-            or roster.source_orgs.get(("unit", s.source_unit_code)),
-            source_document=s.source_document or f"名册导入 {roster.file_name}"[:200],
+    result = RosterImport.objects.create(
+        organization=organization,
+        actor=actor if getattr(actor, "pk", None) else None,
+        file_name=roster.file_name,
+        sha256=roster.sha256,
+        rows=roster.rows,
+        persons_created=len(new),
+        change_requests=0,
+        statuses_created=0,
+    )
+    user = actor if getattr(actor, "pk", None) else None
+
+    # Differences from master records: change requests, never updates (re-imports ask once).
+    pending: dict[int, list[dict[str, Any]]] = {}
+    for pks in _chunks(sorted(asked), lookup_size):
+        for pk, changes in PersonChangeRequest.objects.filter(
+            person_id__in=pks, organization=organization, status=PersonChangeRequest.Status.PENDING
+        ).values_list("person_id", "changes"):
+            pending.setdefault(pk, []).append(changes)
+    requests = [
+        PersonChangeRequest(
+            person_id=pk,
+            requested_by=user,
+            organization=organization,
+            source=PersonChangeRequest.Source.ROSTER_IMPORT,
+            roster_import=result,
+            changes=changes,
         )
-        for s in roster.statuses
-        if (pk_of[s.id_number], s.kind, s.valid_from) not in held
+        for pk, changes in sorted(asked.items())
+        if changes not in pending.get(pk, [])
     ]
-    _insert(PersonStatus, statuses, now=now, advance=advance)
+    PersonChangeRequest.objects.bulk_create(requests, batch_size=tabular.CHUNK)
+
+    # Statuses (a government unit asserting in its own name) or declarations (a provider's roster):
+    # only the (person, kind, start) that do not exist yet.
+    statuses: list[PersonStatus] = []
+    declared: list[DeclaredCategory] = []
+    if _declares(organization):
+        held = set()
+        for pks in _chunks(existing_persons, lookup_size):
+            held |= set(
+                DeclaredCategory.objects.filter(person_id__in=pks, declared_by=organization).values_list(
+                    "person_id", "kind", "valid_from"
+                )
+            )
+        declared = [
+            DeclaredCategory(
+                person_id=pk_of[s.id_number],
+                kind=s.kind,
+                valid_from=s.valid_from,
+                valid_to=s.valid_to,
+                declared_by=organization,
+                roster_import=result,
+                declared_on=timezone.localdate(),
+            )
+            for s in roster.statuses
+            if (pk_of[s.id_number], s.kind, s.valid_from) not in held
+        ]
+        DeclaredCategory.objects.bulk_create(declared, batch_size=tabular.CHUNK)
+    else:
+        held = set()
+        for pks in _chunks(existing_persons, lookup_size):
+            held |= set(PersonStatus.objects.filter(person_id__in=pks).values_list("person_id", "kind", "valid_from"))
+        statuses = [
+            PersonStatus(
+                person_id=pk_of[s.id_number],
+                kind=s.kind,
+                valid_from=s.valid_from,
+                valid_to=s.valid_to,
+                source_org=organization,
+                source_document=s.source_document or f"名册导入 {roster.file_name}"[:200],
+            )
+            for s in roster.statuses
+            if (pk_of[s.id_number], s.kind, s.valid_from) not in held
+        ]
+        _insert(PersonStatus, statuses, now=now, advance=advance)
     advance(len(roster.statuses) - len(statuses))
 
-    entries_created = 0
+    entries_created = linked = 0
     if organization is not None:
         on_roster: set[int] = set()
         for pks in _chunks(existing_persons, lookup_size):
@@ -629,25 +666,30 @@ def _write(
                     "person_id", flat=True
                 )
             )
-        entries = [RosterEntry(person_id=pk, organization=organization) for pk in pk_of.values() if pk not in on_roster]
+        known = set(existing_persons)
+        entries = [
+            RosterEntry(
+                person_id=pk,
+                organization=organization,
+                # Linking a person someone else registered pulls them into this unit's scope: recorded.
+                linked_existing=pk in known and owner_of.get(pk) != organization.pk,
+                linked_by=user,
+                reason=f"名册导入 {roster.file_name}"[:200],
+            )
+            for pk in pk_of.values()
+            if pk not in on_roster
+        ]
         _insert(RosterEntry, entries, now=now)
         entries_created = len(entries)
+        linked = sum(e.linked_existing for e in entries)
 
-    result = RosterImport.objects.create(
-        organization=organization,
-        actor=actor if getattr(actor, "pk", None) else None,
-        file_name=roster.file_name,
-        sha256=roster.sha256,
-        rows=roster.rows,
-        persons_created=len(new),
-        persons_updated=len(to_update),
-        statuses_created=len(statuses),
-    )
+    result.change_requests, result.statuses_created = len(requests), len(statuses)
+    result.save(update_fields=["change_requests", "statuses_created"])
+    # Counts and ids only: the audit log holds no name, phone or place (PIPL Art. 47).
     audit.record(
         actor=actor,
         action="roster.import",
         target=result,
-        before={"persons": before} if before else None,
         after={
             "file_name": roster.file_name,
             "sha256": roster.sha256,
@@ -655,10 +697,11 @@ def _write(
             "rows": roster.rows,
             "persons": len(roster.persons),
             "persons_created": len(new),
-            "persons_updated": len(to_update),
+            "change_requests": sorted(r.person_id for r in requests),
             "statuses_created": len(statuses),
+            "declarations_created": len(declared),
             "roster_entries_created": entries_created,
-            "changes": after,
+            "existing_persons_linked": linked,
         },
     )
     return result

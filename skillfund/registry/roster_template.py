@@ -30,12 +30,10 @@ EXAMPLE_ROW = {
     "kind": STATUS_NAMES_ZH[StatusKind.POOR_LABOURER][0],
     "valid_from": "2020-01-01",
     "valid_to": "2020-12-31",
-    "source_credit_code": "",
-    "source_unit_code": "",
     "source_document": "鄂尔多斯市建档立卡贫困劳动力名单（2020）",
 }
 # Cells Excel would otherwise turn into numbers (an 18-digit ID loses its last digits).
-TEXT_COLUMNS = {"id_number", "phone", "hukou_region", "residence_region", "job_region", "source_credit_code"}
+TEXT_COLUMNS = {"id_number", "phone", "hukou_region", "residence_region", "job_region"}
 _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -77,6 +75,11 @@ def template_bytes() -> bytes:
         ("空白单元格表示“未填写”，不会清除已登记的信息。", "An empty cell never clears registered information."),
         (f"请删除以“{EXAMPLE_PREFIX}”开头的示例行。", "Delete the example row before importing."),
         ("任一行有错误时整个文件都不会导入。", "If any row is wrong, nothing is imported."),
+        (
+            "人员类别由导入名册的本单位认定，只能认定本单位有权认定的类别；培训机构和企业的名册只作申报，经认定单位核实后生效。",
+            "Statuses are asserted by the importing unit, for the kinds it may assert; an institution's or "
+            "enterprise's roster only declares them until the asserting unit confirms.",
+        ),
     ):
         rows.append([zh, en])
     rows += [[], ["人员类别", "代码 code", "也可填写 also accepted"]]

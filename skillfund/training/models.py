@@ -217,6 +217,10 @@ class Enrolment(models.Model):
     def __str__(self) -> str:
         return f"{self.class_plan} {self.person.name}"
 
+    @property
+    def audit_label(self) -> str:  # the audit log names persons by id and mask only
+        return f"{self.class_plan} person#{self.person_id}"
+
 
 class Attendance(models.Model):
     class Method(models.TextChoices):
@@ -262,6 +266,10 @@ class Attendance(models.Model):
     def __str__(self) -> str:
         return f"{self.enrolment} {timezone.localtime(self.check_in):%Y-%m-%d %H:%M}"
 
+    @property
+    def audit_label(self) -> str:
+        return f"{self.enrolment.audit_label} {timezone.localtime(self.check_in):%Y-%m-%d %H:%M}"
+
 
 class Assessment(models.Model):
     class Result(models.TextChoices):
@@ -284,6 +292,10 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment} {self.get_result_display()}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.enrolment.audit_label} {self.result}"
 
 
 class Certificate(models.Model):
@@ -363,6 +375,10 @@ class Employment(models.Model):
     def __str__(self) -> str:
         return f"{self.employer}: {self.person.name} {self.start_date}"
 
+    @property
+    def audit_label(self) -> str:
+        return f"{self.employer}: person#{self.person_id} {self.start_date}"
+
 
 class WorkTrainingMonth(models.Model):
     """One month of on-the-job training under an employment (以工代训, §3.3.g)."""
@@ -394,3 +410,7 @@ class WorkTrainingMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employment} {self.month:%Y-%m}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.employment.audit_label} {self.month:%Y-%m}"

@@ -18,7 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="roster .xlsx or .csv (see `roster_template`)")
-        parser.add_argument("--organization", help="credit code or unit code of the organization whose roster this is")
+        parser.add_argument(
+            "--organization",
+            help="credit code or unit code of the acting unit: its roster, and the unit that asserts the file's "
+            "statuses (only the kinds policy_data/registry/status_assertion.yaml allows it); an institution or "
+            "enterprise only declares them",
+        )
         parser.add_argument("--actor", help="username recorded in the audit log (default: system)")
 
     def handle(self, *args, file: Path, organization: str | None, actor: str | None, **options):
@@ -41,6 +46,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{file.name}: {result.rows} 行 rows; 新增人员 persons created {result.persons_created}, "
-                f"更新 updated {result.persons_updated}, 新增类别 statuses created {result.statuses_created}"
+                f"变更申请 change requests {result.change_requests}, 新增类别 statuses created {result.statuses_created}"
             )
         )
