@@ -307,7 +307,7 @@ class ApplicationAdmin(ScopedModelAdmin):
     def step_view(self, request, object_id, step):
         application = self.get_object(request, unquote(object_id))  # 404 outside the user's scope
         spec = STEPS.get(step)
-        if spec is None or spec.public:
+        if spec is None or (spec.internal and step not in selectors.OFFERED_INTERNAL):
             raise Http404
         if step == "publish":
             return redirect(reverse("admin:claims_application_publish", args=[application.pk]))
