@@ -123,7 +123,7 @@ def ensure_step_allowed(
 ) -> None:
     """Refuse the step unless the table allows it. `took_earlier` (from `_took_earlier_steps`), when
     given, answers the segregation-of-duties question for many applications without a query each.
-    `internal` is passed only by the actions that own an internal step ("pay", "reopen")."""
+    `internal` is passed only by the actions that own an internal step ("publish", "pay", "reopen")."""
     step = STEPS.get(step_name)
     if step is None:
         raise _refuse("unknown_step", f"没有“{step_name}”这一步", f"there is no step {step_name!r}")
