@@ -224,3 +224,51 @@ def test_repeats_from_one_address_or_of_one_text_are_one_group_decided_once(worl
     )
     first.refresh_from_db()
     assert first.group.decision.upheld is False
+
+
+# ---- the back office -----------------------------------------------------------------------------
+
+
+def test_hr_decides_an_objection_on_its_back_office_page_and_a_department_cannot(client, world, settings):
+    settings.SKILLFUND_REQUIRE_2FA = False
+    people = world["people"]
+    application = world["checked"]()
+    objection = file(publish(world, application), application)
+    url = reverse("admin:notices_objection_decide", args=[objection.pk])
+    data = {"upheld": "1", "department_opinion": "市应急管理局：同意重新核查", "reason": "培训期间在外地务工"}
+    client.force_login(people["department"])
+    assert client.get(reverse("admin:notices_objection_changelist") + "?outcome=undecided").status_code == 200
+    assert client.post(url, data).status_code == 400  # the action refuses: only the HR bureau records it
+    client.force_login(people["hr"])
+    listing = client.get(reverse("admin:notices_objection_changelist") + "?outcome=undecided").content.decode()
+    assert objection.receipt in listing and url in listing
+    assert client.post(url, {**data, "reason": " "}).status_code == 400
+    assert client.post(url, data).status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED and objection.group.decision.upheld
+
+
+def test_an_application_held_by_an_objection_is_not_in_the_approvers_work(world, monkeypatch):
+    from skillfund.claims.models import Application
+    from skillfund.claims.selectors import my_work
+
+    application = world["checked"]()
+    notice = publish(world, application)
+    objection = file(notice, application)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: at(notice.closes_on + timedelta(days=1)))
+    waiting = Application.objects.filter(my_work(world["people"]["hr2"]))
+    assert application not in waiting
+    objection_decide(
+        objection=objection, actor=world["people"]["hr"], upheld=False, reason="核实", department_opinion="同意"
+    )
+    assert application in Application.objects.filter(my_work(world["people"]["hr2"]))
+
+
+def test_the_application_page_shows_its_objections_with_receipt_and_outcome(client, world, settings):
+    settings.SKILLFUND_REQUIRE_2FA = False
+    application = world["checked"]()
+    objection = file(publish(world, application), application)
+    client.force_login(world["people"]["hr"])
+    page = client.get(reverse("admin:claims_application_change", args=[application.pk])).content.decode()
+    assert objection.receipt in page and "待处理" in page
+    assert reverse("admin:notices_objection_decide", args=[objection.pk]) in page
