@@ -5,11 +5,14 @@ limited (rate limits, an offline challenge, repeats grouped)."""
 
 from __future__ import annotations
 
+import re
+import threading
 from datetime import date, timedelta
 
 import pytest
 from captcha.models import CaptchaStore
 from django.core.cache import cache
+from django.db import connection, connections
 from django.urls import reverse
 
 from skillfund.claims.models import ApplicationEvent
@@ -272,3 +275,58 @@ def test_the_application_page_shows_its_objections_with_receipt_and_outcome(clie
     page = client.get(reverse("admin:claims_application_change", args=[application.pk])).content.decode()
     assert objection.receipt in page and "待处理" in page
     assert reverse("admin:notices_objection_decide", args=[objection.pk]) in page
+
+
+def test_the_form_shows_a_challenge_picture_served_by_the_site_itself(client, world, monkeypatch):
+    notice = publish(world, world["checked"]())
+    monkeypatch.setattr("django.utils.timezone.now", lambda: at(date(2020, 10, 12)))
+    page = client.get(reverse("notices:detail", args=[notice.reference])).content.decode()
+    image = re.search(r'<img[^>]+src="(/public/captcha/image/[^"]+)"', page)
+    assert image is not None and "http" not in image.group(1)  # no outside service, no CDN
+    assert client.get(image.group(1)).status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_deciding_one_objection_at_once_record_one_decision():
+    from skillfund.accounts.models import Role
+    from skillfund.claims.review import application_create
+    from skillfund.notices.actions import notice_publish
+    from skillfund.notices.models import ObjectionDecision
+    from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory
+    from tests.test_review_chain import _claim
+
+    department, institution = DepartmentFactory(), OrganizationFactory()
+    operator = UserFactory(role=Role.INSTITUTION_OPERATOR, organization=institution)
+    dept, hr = UserFactory(role=Role.DEPARTMENT_STAFF, organization=department), UserFactory(role=Role.HR_STAFF)
+    application = application_create(
+        kind="project", department=department, applicant=institution, claims=[_claim()], actor=operator
+    )
+    for step, who in (("submit", operator), ("verify", dept), ("check", hr)):
+        application_step(application=application, step=step, actor=who, reason="ok")
+    notice = notice_publish(applications=[application], actor=hr, title="公示", contact="0477", on=date(2020, 9, 30))
+    objection = file(notice, application)
+    officers = [UserFactory(role=Role.HR_STAFF) for _ in range(6)]
+    barrier, results = threading.Barrier(len(officers)), []
+
+    def decide(officer, upheld):
+        try:
+            barrier.wait()
+            objection_decide(
+                objection=objection, actor=officer, upheld=upheld, reason="理由", department_opinion="意见"
+            )
+            results.append("ok")
+        except DomainError as exc:
+            results.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=decide, args=(o, n % 2 == 0)) for n, o in enumerate(officers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1 and set(results) == {"ok", "objection_decided"}
+    assert ObjectionDecision.objects.count() == 1
+    application.refresh_from_db()
+    assert application.events.filter(step="reopen").count() == (1 if ObjectionDecision.objects.get().upheld else 0)
