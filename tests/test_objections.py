@@ -10,8 +10,6 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from captcha.models import CaptchaStore
-from django.core.cache import cache
 from django.db import connection, connections
 from django.urls import reverse
 
@@ -24,24 +22,12 @@ from skillfund.notices.actions import objection_decide, objection_file
 from skillfund.notices.limits import source_of
 from skillfund.notices.models import Objection
 from tests import test_notices
-from tests.test_notices import at, publish
+from tests.test_notices import at, challenge, publish
 
 world = test_notices.world  # the same people, department and checked applications
+_fresh_limits = test_notices._fresh_limits  # autouse: the rate limits start from nothing
 
 ADDRESS = "203.0.113.7"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def challenge(answer: str | None = None) -> dict[str, str]:
-    """A real challenge of the form (django-simple-captcha), answered right unless `answer` is given."""
-    key = CaptchaStore.generate_key()
-    return {"captcha_0": key, "captcha_1": answer or CaptchaStore.objects.get(hashkey=key).response}
 
 
 def written() -> tuple[int, int, int]:

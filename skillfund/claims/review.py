@@ -279,9 +279,10 @@ def applications_step(*, applications: list[Application], step: str, actor: Any,
 def applications_published(*, applications: list[Application], actor: Any, notice: Any) -> None:
     """The "publish" step, for the applications notices.actions.notice_publish has just put in
     `notice` (created in this transaction, with its entries)."""
-    if not notice.entries.filter(application_id__in=[a.pk for a in applications]).exists():
-        raise _refuse("not_in_notice", "公示中没有这些申请", "the notice holds none of these applications")
     ids = sorted({a.pk for a in applications})
+    published = set(notice.entries.filter(application_id__in=ids).values_list("application_id", flat=True))
+    if published != set(ids):
+        raise _refuse("not_in_notice", "公示中没有该申请的明细", "the notice holds no line of an application")
     locked = list(Application.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     took_earlier = _took_earlier_steps(ids, "publish", actor)
     for application in locked:
