@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "skillfund.api",
     "skillfund.reports",
     "skillfund.demo",
+    "captcha",  # django-simple-captcha: the public objection form's offline challenge
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# ---- cache and the public objection form's challenge (notices/limits.py, notices/views.py) ----------
+# Rate-limit counters need one cache shared by every process: Redis when REDIS_URL is set (as in
+# production); the embedded default keeps them in local memory.
+if env("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "skillfund"}}
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_FLITE_PATH = None  # no audio challenge: it would need an outside program
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from datetime import date
 
 import pytest
 from django.db import connection, connections
@@ -18,6 +19,7 @@ from skillfund.claims.models import Application
 from skillfund.claims.workflow import Status
 from skillfund.core.models import AuditRecord
 from skillfund.funds.models import PaymentBatch, Transaction
+from skillfund.notices.actions import notice_publish
 from tests.factories import DepartmentFactory, UserFactory, make_person
 from tests.funds_helpers import finance_officer, fund
 from tests.test_payments import approved_individual, make_claim
@@ -52,6 +54,8 @@ def world(db):
         "dept": UserFactory(role=Role.DEPARTMENT_STAFF, organization=department, username="dept"),
         "other_dept": UserFactory(role=Role.DEPARTMENT_STAFF, organization=other, username="other"),
         "hr": UserFactory(role=Role.HR_STAFF, username="hr"),
+        "clerk": UserFactory(role=Role.HR_STAFF, username="clerk"),
+        "hr_approver": UserFactory(role=Role.HR_STAFF, username="hr_approver"),
         "finance": finance,
     }
 
@@ -160,14 +164,27 @@ def test_signed_out_requests_are_refused(world):
 
 def test_an_application_goes_through_the_chain_and_is_paid_through_the_api(world):
     dept, hr, finance = client_for(world["dept"]), client_for(world["hr"]), client_for(world["finance"])
-    reference = post(dept, APPLICATIONS, submission(world, path="full"), key="submit-1").json()["reference"]
+    clerk, approver = client_for(world["clerk"]), client_for(world["hr_approver"])
+    created = post(clerk, APPLICATIONS, submission(world), key="submit-1").json()
+    reference = created["reference"]
+    assert created["path"] == "full"  # the rules': an individual claim of no special group (§4.3.e)
     steps = f"{APPLICATIONS}{reference}/steps/"
-    for client, step in [(dept, "verify"), (hr, "check"), (hr, "publish"), (hr, "approve")]:
+    for client, step in [(dept, "verify"), (hr, "check")]:
         response = post(client, steps, {"step": step, "reason": "ok"}, key=f"{reference}-{step}")
         assert response.status_code == 200, response.json()
+    # The notice is published with its period and how to object (here one that closed long ago).
+    notice_publish(
+        applications=list(Application.objects.filter(reference=reference)),
+        actor=world["hr"],
+        title="公示",
+        contact="0477",
+        on=date(2020, 9, 30),
+    )
+    response = post(approver, steps, {"step": "approve", "reason": "ok"}, key=f"{reference}-approve")
+    assert response.status_code == 200, response.json()
     assert response.json()["status"] == Status.APPROVED
     assert [e["step"] for e in response.json()["events"]] == ["submit", "verify", "check", "publish", "approve"]
-    wrong = post(hr, steps, {"step": "approve"}, key=f"{reference}-approve-again")
+    wrong = post(approver, steps, {"step": "approve"}, key=f"{reference}-approve-again")
     assert wrong.status_code == 409 and wrong.json()["code"] == "transition_not_allowed"
 
     created = post(finance, BATCHES, {"applications": [reference]}, key="batch-1")

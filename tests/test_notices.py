@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from captcha.models import CaptchaStore
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,7 +24,7 @@ from skillfund.claims.workflow import Status
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.notices import pdf, selectors
-from skillfund.notices.actions import notice_publish, objection_file
+from skillfund.notices.actions import notice_publish, objection_decide, objection_file
 from skillfund.notices.models import Notice, NoticeEntry, Objection
 from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory, make_person
 from tests.idgen import make_id
@@ -72,6 +74,20 @@ def world(db):
         "zhang": zhang,
         "checked": checked_application,
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()  # the objection rate limits count in the cache
+    yield
+    cache.clear()
+
+
+def challenge(answer: str | None = None) -> dict[str, str]:
+    """A real challenge of the public form (django-simple-captcha), answered right unless `answer`
+    is given."""
+    key = CaptchaStore.generate_key()
+    return {"captcha_0": key, "captcha_1": answer or CaptchaStore.objects.get(hashkey=key).response}
 
 
 def publish(world, *applications, on=PUBLISHED):
@@ -153,25 +169,28 @@ def test_publishing_into_a_year_missing_from_the_calendar_is_refused(world):
 # ---- objections --------------------------------------------------------------------------------
 
 
-def test_an_objection_during_the_notice_reopens_the_application(world):
+def test_an_objection_during_the_notice_is_recorded_with_a_receipt_and_moves_nothing(world):
     application = world["checked"](world["zhang"])
     notice = publish(world, application)
     objection = objection_file(
-        notice=notice, application=application, text="此人未实际参训", contact="13800000000", now=at(date(2020, 10, 12))
+        notice=notice,
+        application=application,
+        text="此人未实际参训",
+        contact="13800000000",
+        source="s",
+        now=at(date(2020, 10, 12)),
     )
     application.refresh_from_db()
-    assert application.status == Status.SUBMITTED  # back to the department to verify again
-    assert objection.reopened and objection.entry.masked_name == "张*丰"
-    event = application.events.get(step="object")
-    assert event.actor is None and event.reason == "此人未实际参训"
+    assert application.status == Status.IN_NOTICE  # held for a decision, not sent back by itself
+    assert objection.receipt and objection.entry.masked_name == "张*丰"
+    assert not application.events.filter(step="reopen").exists()
 
 
 def test_an_objection_on_the_last_day_is_still_accepted(world):
     application = world["checked"]()
     notice = publish(world, application)
-    objection_file(notice=notice, application=application, text="异议", now=at(notice.closes_on, 23))
-    application.refresh_from_db()
-    assert application.status == Status.SUBMITTED
+    objection_file(notice=notice, application=application, text="异议", source="s", now=at(notice.closes_on, 23))
+    assert Objection.objects.filter(application=application).count() == 1
 
 
 def test_an_objection_after_the_notice_closed_is_refused_and_nothing_changes(world):
@@ -180,7 +199,11 @@ def test_an_objection_after_the_notice_closed_is_refused_and_nothing_changes(wor
     counts = (Objection.objects.count(), ApplicationEvent.objects.count(), AuditRecord.objects.count())
     with pytest.raises(DomainError) as exc:
         objection_file(
-            notice=notice, application=application, text="异议", now=at(notice.closes_on + timedelta(days=1), 0)
+            notice=notice,
+            application=application,
+            text="异议",
+            source="s",
+            now=at(notice.closes_on + timedelta(days=1), 0),
         )
     assert exc.value.code == "notice_closed"
     application.refresh_from_db()
@@ -192,23 +215,29 @@ def test_an_objection_to_an_application_not_in_the_notice_is_refused(world):
     notice = publish(world, world["checked"]())
     elsewhere = world["checked"]()
     with pytest.raises(DomainError) as exc:
-        objection_file(notice=notice, application=elsewhere, text="异议", now=at(date(2020, 10, 9)))
+        objection_file(notice=notice, application=elsewhere, text="异议", source="s", now=at(date(2020, 10, 9)))
     assert exc.value.code == "not_in_notice"
     with pytest.raises(DomainError) as exc:
         objection_file(
-            notice=notice, application=notice.entries.get().application, text="  ", now=at(date(2020, 10, 9))
+            notice=notice,
+            application=notice.entries.get().application,
+            text="  ",
+            source="s",
+            now=at(date(2020, 10, 9)),
         )
     assert exc.value.code == "objection_text_required"
     assert not Objection.objects.exists()
 
 
-def test_a_second_objection_is_recorded_without_moving_the_application_again(world):
+def test_a_second_objection_from_the_same_source_joins_the_first_ones_group(world):
     application = world["checked"]()
     notice = publish(world, application)
-    objection_file(notice=notice, application=application, text="第一条", now=at(date(2020, 10, 9)))
-    second = objection_file(notice=notice, application=application, text="第二条", now=at(date(2020, 10, 10)))
-    assert not second.reopened and Objection.objects.count() == 2
-    assert application.events.filter(step="object").count() == 1
+    first = objection_file(notice=notice, application=application, text="第一条", source="s", now=at(date(2020, 10, 9)))
+    second = objection_file(
+        notice=notice, application=application, text="第二条", source="s", now=at(date(2020, 10, 10))
+    )
+    assert second.group_id == first.group_id and first.receipt != second.receipt
+    assert Objection.objects.count() == 2 and not application.events.filter(step="reopen").exists()
 
 
 # ---- approval waits for the notice -------------------------------------------------------------
@@ -232,7 +261,10 @@ def test_a_republished_application_waits_for_its_new_notice(world, monkeypatch):
     people = world["people"]
     application = world["checked"]()
     first = publish(world, application)
-    objection_file(notice=first, application=application, text="异议", now=at(date(2020, 10, 9)))
+    objection = objection_file(
+        notice=first, application=application, text="异议", source="s", now=at(date(2020, 10, 9))
+    )
+    objection_decide(objection=objection, actor=people["hr"], upheld=True, reason="属实", department_opinion="同意")
     for step, who in (("verify", "department"), ("check", "hr")):
         application_step(application=application, step=step, actor=people[who], reason="复核无误")
     second = publish(world, application, on=date(2020, 10, 20))
@@ -331,22 +363,24 @@ def test_an_objection_through_the_public_form(client, world, monkeypatch):
     url = reverse("notices:detail", args=[notice.reference])
     monkeypatch.setattr("django.utils.timezone.now", lambda: at(date(2020, 10, 13)))
     csrf_client = client.__class__(enforce_csrf_checks=True)
-    assert csrf_client.post(url, {"entry": entry.pk, "text": "异议"}).status_code == 403
-    assert client.post(url, {"entry": entry.pk, "text": " "}).status_code == 200  # text required: form error
+    assert csrf_client.post(url, {"entry": entry.pk, "text": "异议", **challenge()}).status_code == 403
+    assert client.post(url, {"entry": entry.pk, "text": " ", **challenge()}).status_code == 400  # text required
     assert not Objection.objects.exists()
-    response = client.post(url, {"entry": entry.pk, "text": "未参加培训", "contact": ""})
-    assert response.status_code == 302 and response["Location"].endswith("?filed=1#objection")
+    response = client.post(url, {"entry": entry.pk, "text": "未参加培训", "contact": "", **challenge()})
     objection = Objection.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"?receipt={objection.receipt}&filed=1")
     assert objection.application == application and objection.filed_at == at(date(2020, 10, 13))
     application.refresh_from_db()
-    assert application.status == Status.SUBMITTED
+    assert application.status == Status.IN_NOTICE
 
 
 def test_an_objection_to_a_closed_notice_through_the_form_is_refused(client, world):
     application = world["checked"]()
     notice = publish(world, application)  # closed 2020-10-14
     entry = notice.entries.get()
-    response = client.post(reverse("notices:detail", args=[notice.reference]), {"entry": entry.pk, "text": "异议"})
+    response = client.post(
+        reverse("notices:detail", args=[notice.reference]), {"entry": entry.pk, "text": "异议", **challenge()}
+    )
     assert response.status_code == 400 and "公示期已结束" in response.content.decode()
     assert not Objection.objects.exists()
     application.refresh_from_db()
@@ -365,7 +399,7 @@ def test_departments_see_their_own_notices_and_objections_only(world):
     people = world["people"]
     application = world["checked"]()
     notice = publish(world, application)
-    objection_file(notice=notice, application=application, text="异议", now=at(date(2020, 10, 9)))
+    objection_file(notice=notice, application=application, text="异议", source="s", now=at(date(2020, 10, 9)))
     for who in ("hr", "auditor", "department"):
         assert list(scoping.notices_visible_to(people[who])) == [notice], who
         assert scoping.objections_visible_to(people[who]).count() == 1, who

@@ -33,6 +33,9 @@ from skillfund.funds.payments import (
 )
 from skillfund.funds.payouts import advance_pay
 from skillfund.funds.recoveries import recover
+from skillfund.notices.actions import notice_publish
+from skillfund.registry.actions import person_status_add
+from skillfund.registry.models import StatusKind
 from skillfund.training.models import ClassPlan
 from tests.factories import (
     DepartmentFactory,
@@ -67,26 +70,41 @@ def make_claim(person, *, kind: str = Claim.Kind.INDIVIDUAL, item=None, plan=Non
 
 
 def approve(application: Application, hr) -> Application:
-    """The §4.3.e short path: submit, check, approve (each claim granted 1,200 CNY here)."""
-    for step in ("submit", "check", "approve"):
-        application = application_step(application=application, step=step, actor=hr)
-    return application
+    """Walk the application to approved by distinct people (segregation of duties): another HR
+    officer submits on the applicant's behalf, `hr` checks (and publishes, on the full path, in a
+    notice that has long closed), a third approves. Each claim is granted 1,200 CNY here."""
+    submitter, approver = UserFactory(role=Role.HR_STAFF), UserFactory(role=Role.HR_STAFF)
+    application = application_step(application=application, step="submit", actor=submitter)
+    if application.path == Path.FULL:
+        verifier = UserFactory(role=Role.DEPARTMENT_STAFF, organization=application.department)
+        application = application_step(application=application, step="verify", actor=verifier)
+    application = application_step(application=application, step="check", actor=hr)
+    if application.path == Path.FULL:
+        notice_publish(applications=[application], actor=hr, title="公示", contact="0477", on=date(2020, 9, 30))
+    return application_step(application=application, step="approve", actor=approver)
+
+
+def special_group(person):
+    """A veteran (§3.3.d; no living allowance, §3.3.f): an individual claim of a special group takes
+    the short path (§4.3.e)."""
+    person_status_add(actor=None, person=person, kind=StatusKind.VETERAN, valid_from=date(2019, 1, 1))
+    return person
 
 
 def approved_individual(hr, *, department=None, person=None, item=None) -> Application:
-    person = person or make_person()
+    person = special_group(person or make_person())
     application = application_create(
         kind=Application.Kind.INDIVIDUAL,
         department=department or DepartmentFactory(),
         person=person,
         claims=[make_claim(person, item=item)],
         actor=hr,
-        path=Path.SHORT,
     )
     return approve(application, hr)
 
 
 def approved_class(hr, plan: ClassPlan, trainees: int = 2) -> Application:
+    """An enterprise-run class: always the full chain (§4.3.d)."""
     application = application_create(
         kind=Application.Kind.ENTERPRISE,
         department=plan.department,
@@ -94,7 +112,6 @@ def approved_class(hr, plan: ClassPlan, trainees: int = 2) -> Application:
         class_plan=plan,
         claims=[make_claim(make_person(), kind=Claim.Kind.ENTERPRISE, plan=plan) for _ in range(trainees)],
         actor=hr,
-        path=Path.SHORT,
     )
     return approve(application, hr)
 
@@ -157,7 +174,6 @@ def test_an_application_not_yet_approved_cannot_be_batched(people):
         person=person,
         claims=[make_claim(person)],
         actor=people["hr"],
-        path=Path.SHORT,
     )
     before = snapshot()
     with pytest.raises(DomainError) as exc:

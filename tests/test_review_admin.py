@@ -156,7 +156,9 @@ def test_hr_publishes_a_notice_with_the_list_action_and_approval_waits_for_it(cl
     notice = Notice.objects.get()
     application.refresh_from_db()
     assert application.status == Status.IN_NOTICE and notice.entries.filter(application=application).count() == 2
-    # The table allows approval from the notice; the action refuses it while the notice is open.
+    # The table allows another HR officer (not the publisher) to approve from the notice; the action
+    # refuses it while the notice is open.
+    client.force_login(UserFactory(role=Role.HR_STAFF))
     response = client.post(step_url(application, "approve"), {"reason": ""})
     assert response.status_code == 400 and "公示期满后才能批准" in response.content.decode()
     application.refresh_from_db()

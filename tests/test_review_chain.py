@@ -12,9 +12,12 @@ from django.db import connection, connections
 from skillfund.accounts.models import Role
 from skillfund.claims.actions import claim_submit
 from skillfund.claims.models import Application, ApplicationEvent, Claim, Grant
-from skillfund.claims.review import StepRefused, application_create, application_step
+from skillfund.claims.review import StepRefused, application_create, application_step, steps_refused
 from skillfund.claims.workflow import Path, Status
 from skillfund.core.errors import DomainError
+from skillfund.notices.actions import notice_publish
+from skillfund.registry.actions import person_status_add
+from skillfund.registry.models import StatusKind
 from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory, make_catalog_item, make_person
 
 
@@ -40,6 +43,7 @@ def chain(db):
         "department": UserFactory(role=Role.DEPARTMENT_STAFF, organization=department),
         "other_department": UserFactory(role=Role.DEPARTMENT_STAFF, organization=DepartmentFactory()),
         "hr": UserFactory(role=Role.HR_STAFF),
+        "hr_approver": UserFactory(role=Role.HR_STAFF),
         "finance": UserFactory(role=Role.FINANCE_OFFICER),
     }
     application = application_create(
@@ -62,17 +66,29 @@ FULL = [
     ("submit", "institution"),
     ("verify", "department"),
     ("check", "hr"),
-    ("publish", "hr"),
-    ("approve", "hr"),
-    ("pay", "finance"),
 ]
 
 
-def test_full_chain_from_submission_to_payment(chain):
+def publish(application, people, on=date(2020, 9, 30)):
+    """The notice (here one that closed long ago): the only way into "in public notice"."""
+    notice_publish(applications=[application], actor=people["hr"], title="公示", contact="0477", on=on)
+    application.refresh_from_db()
+    return application
+
+
+def test_full_chain_from_submission_to_approval_by_distinct_people(chain):
     application, people = chain
-    application = walk(application, people, *FULL)
-    assert application.status == Status.PAID
-    assert list(application.events.values_list("step", flat=True)) == [s for s, _ in FULL]
+    application = publish(walk(application, people, *FULL), people)
+    application = application_step(application=application, step="approve", actor=people["hr_approver"])
+    assert application.status == Status.APPROVED
+    assert list(application.events.values_list("step", flat=True)) == [
+        "submit",
+        "verify",
+        "check",
+        "publish",
+        "approve",
+    ]
+    assert len({e.actor_id for e in application.events.exclude(step="publish")}) == 4
     assert Grant.objects.filter(claim__application=application).count() == 2  # approval granted both trainees
 
 
@@ -80,7 +96,7 @@ def test_a_step_not_in_the_table_is_refused_and_nothing_changes(chain):
     application, people = chain
     walk(application, people, ("submit", "institution"))
     with pytest.raises(StepRefused) as exc:
-        application_step(application=application, step="pay", actor=people["finance"])
+        application_step(application=application, step="approve", actor=people["hr"])
     assert exc.value.code == "transition_not_allowed"
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED and application.events.count() == 1
@@ -106,21 +122,22 @@ def test_hr_cannot_verify_and_departments_cannot_check(chain):
 
 def test_one_person_cannot_check_and_then_pay(chain):
     application, people = chain
-    walk(application, people, *FULL[:5])
+    application = publish(walk(application, people, *FULL), people)
+    application = application_step(application=application, step="approve", actor=people["hr_approver"])
     checker = people["hr"]
     checker.role = Role.FINANCE_OFFICER  # moved to finance after checking this very application
     checker.save()
-    with pytest.raises(StepRefused) as exc:
-        application_step(application=application, step="pay", actor=checker)
-    assert exc.value.code == "segregation_of_duties"
+    refused = steps_refused(applications=[application], step="pay", actor=checker, internal=True)
+    assert refused[application.pk].code == "segregation_of_duties"
 
 
 def test_return_needs_a_reason_and_the_applicant_resubmits(chain):
     application, people = chain
     walk(application, people, ("submit", "institution"))
-    with pytest.raises(StepRefused) as exc:
-        application_step(application=application, step="return", actor=people["department"], reason=" ")
-    assert exc.value.code == "reason_required"
+    for blank in ("", " ", "\u3000\n"):
+        with pytest.raises(StepRefused) as exc:
+            application_step(application=application, step="return", actor=people["department"], reason=blank)
+        assert exc.value.code == "reason_required"
     application = application_step(
         application=application, step="return", actor=people["department"], reason="缺签到表"
     )
@@ -128,36 +145,32 @@ def test_return_needs_a_reason_and_the_applicant_resubmits(chain):
     assert walk(application, people, ("submit", "institution")).status == Status.SUBMITTED
 
 
-def test_an_objection_during_the_notice_reopens_the_application(chain):
+def test_reject_needs_a_reason(chain):
     application, people = chain
-    application = walk(application, people, *FULL[:4])
-    application = application_step(
-        application=application, step="object", actor=people["institution"], reason="实际未参训"
-    )
-    assert application.status == Status.SUBMITTED
-    assert walk(application, people, ("verify", "department")).status == Status.VERIFIED
+    walk(application, people, ("submit", "institution"))
+    with pytest.raises(StepRefused) as exc:
+        application_step(application=application, step="reject", actor=people["department"], reason="  ")
+    assert exc.value.code == "reason_required"
 
 
 def test_special_groups_keep_their_shorter_path(db):
-    department, hr, finance = (
+    department, clerk, hr, approver = (
         DepartmentFactory(),
         UserFactory(role=Role.HR_STAFF),
-        UserFactory(role=Role.FINANCE_OFFICER),
+        UserFactory(role=Role.HR_STAFF),
+        UserFactory(role=Role.HR_STAFF),
     )
     person = make_person()
+    person_status_add(actor=None, person=person, kind=StatusKind.VETERAN, valid_from=date(2019, 1, 1))
     application = application_create(
-        kind=Application.Kind.INDIVIDUAL,
-        department=department,
-        person=person,
-        claims=[_claim(person)],
-        actor=hr,
-        path=Path.SHORT,
+        kind=Application.Kind.INDIVIDUAL, department=department, person=person, claims=[_claim(person)], actor=clerk
     )
-    for step, who in [("submit", hr), ("check", hr), ("approve", hr), ("pay", finance)]:
+    assert application.path == Path.SHORT  # §4.3.e: an individual claim of a special group
+    for step, who in [("submit", clerk), ("check", hr)]:
         application = application_step(application=application, step=step, actor=who)
-    assert application.status == Status.PAID
-    with pytest.raises(StepRefused):  # no public notice on this path
-        application_step(application=application, step="publish", actor=hr)
+    with pytest.raises(DomainError):  # no public notice on this path
+        notice_publish(applications=[application], actor=hr, title="公示", contact="0477", on=date(2020, 9, 30))
+    assert application_step(application=application, step="approve", actor=approver).status == Status.APPROVED
 
 
 def test_idempotent_creation_returns_the_first_application_and_refuses_other_content(db):
@@ -190,7 +203,7 @@ def test_two_officers_approving_at_once_move_the_application_once():
     application = application_create(
         kind="project", department=department, applicant=institution, claims=[_claim()], actor=people["institution"]
     )
-    walk(application, people, *FULL[:4])
+    publish(walk(application, people, *FULL), people)
     officers = [UserFactory(role=Role.HR_STAFF) for _ in range(8)]
     barrier, results = threading.Barrier(len(officers)), []
 

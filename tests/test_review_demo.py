@@ -13,7 +13,8 @@ from django.utils import timezone
 from skillfund.accounts.models import User
 from skillfund.claims.demo import load_claims_demo
 from skillfund.claims.models import Application
-from skillfund.claims.workflow import Status
+from skillfund.claims.paths import path_of
+from skillfund.claims.workflow import DECIDING, Status
 from skillfund.core import audit
 from skillfund.funds.models import PaymentLine
 from skillfund.notices.selectors import current_notice
@@ -76,30 +77,42 @@ def test_the_demo_has_one_application_of_each_kind_and_loads_once(demo):
 
 def test_every_kind_is_walked_to_paid_by_the_demo_accounts(client, demo, monkeypatch):
     walk = Walker(client)
-    full = {"SQ-XM-001": "dept_veterans", "SQ-QY-001": "dept_emergency", "SQ-YG-001": "dept_hrss"}
+    full = {
+        "SQ-XM-001": "dept_veterans",
+        "SQ-QY-001": "dept_emergency",
+        "SQ-YG-001": "dept_hrss",
+        "SQ-JT-001": "dept_hrss",  # an insured employee is no special group: the full chain (§4.3.e)
+    }
     for reference, department in full.items():
         application = walk.as_(department).step(demo[reference], "verify")
         application = walk.as_("hr").step(application, "check")
         application = walk.as_("hr").step(application, "publish")
         assert application.status == Status.IN_NOTICE
-        # The notice is open: approval is offered by the table, and refused by the action.
+        # The publisher may not approve; the approver is offered it, and the action refuses it while
+        # the notice is open.
+        assert "/approve/" not in walk.buttons(application)
+        walk.as_("hr_approver")
         response = client.post(
             reverse("admin:claims_application_step", args=[application.pk, "approve"]), {"reason": ""}
         )
         assert response.status_code == 400 and "公示期满后才能批准" in response.content.decode()
-    for reference in ("SQ-GR-001", "SQ-SH-001", "SQ-JT-001"):  # §4.3.e: no department verification, no notice
-        walk.as_("hr").step(walk.as_("hr").step(demo[reference], "check"), "approve")
+    for reference in ("SQ-GR-001", "SQ-SH-001"):  # §4.3.e: no department verification, no notice
+        checked = walk.as_("hr").step(demo[reference], "check")
+        walk.as_("hr_approver").step(checked, "approve")
 
     later = max(current_notice(demo[r].pk).closes_on for r in full) + timedelta(days=1)
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later)
     for reference in (*full, "SQ-XM-002"):
-        assert walk.as_("hr").step(demo[reference], "approve").status == Status.APPROVED
+        assert walk.as_("hr_approver").step(demo[reference], "approve").status == Status.APPROVED
 
-    for reference in (*full, "SQ-XM-002", "SQ-GR-001", "SQ-GR-002", "SQ-SH-001", "SQ-JT-001"):
+    for reference in (*full, "SQ-XM-002", "SQ-GR-001", "SQ-GR-002", "SQ-SH-001"):
         application = walk.as_("finance").step(demo[reference], "pay")
         assert application.status == Status.PAID, reference
         assert PaymentLine.objects.get(application=application).transaction_id is not None
     assert {a.kind for a in Application.objects.filter(status=Status.PAID)} == set(Application.Kind.values)
+    for application in Application.objects.filter(status=Status.PAID):  # distinct people decided each
+        deciding = application.events.filter(step__in=DECIDING).values_list("actor_id", flat=True)
+        assert len(set(deciding)) == len(deciding), application.reference
     assert list(audit.verify()) == []
 
 
@@ -120,6 +133,8 @@ def test_the_institution_applies_for_the_rest_of_its_class(client, demo):
     assert response.status_code == 302
     created = Application.objects.exclude(pk__in=[a.pk for a in demo.values()])
     assert created.count() == Application.objects.count() - before > 0
-    assert set(created.values_list("status", "kind", "path")) == {(Status.SUBMITTED, "individual", "short")}
+    assert set(created.values_list("status", "kind")) == {(Status.SUBMITTED, "individual")}
+    for application in created:  # the rules' path for each trainee (§4.3.e), not one for all
+        assert application.path == path_of(kind=application.kind, claims=list(application.claims.all()))
     again = client.post(reverse("admin:claims_application_add"), {"class_plan": plan.pk})
     assert again.status_code == 200 and "尚未申请补贴的学员" in again.content.decode()

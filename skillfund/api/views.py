@@ -22,7 +22,7 @@ from skillfund.api.idempotency import idempotent
 from skillfund.api.pagination import BoundedLimitOffsetPagination
 from skillfund.claims.models import Application, ApplicationEvent, Claim
 from skillfund.claims.review import application_create, application_step
-from skillfund.claims.workflow import STEPS, Path
+from skillfund.claims.workflow import STEPS
 from skillfund.core.errors import DomainError
 from skillfund.funds import payments
 from skillfund.funds.models import PaymentBatch, PaymentLine
@@ -118,14 +118,14 @@ class ApplicationIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Application.Kind.choices)
     department = serializers.CharField(max_length=50, help_text="the responsible department's unit code")
     claims = serializers.ListField(child=serializers.CharField(max_length=60), min_length=1, max_length=REFERENCES_MAX)
-    path = serializers.ChoiceField(choices=Path.choices, default=Path.FULL)
     applicant = serializers.CharField(
         max_length=18, required=False, help_text="the applying organization's credit code (staff only)"
     )
 
 
 class StepIn(serializers.Serializer):
-    step = serializers.ChoiceField(choices=sorted(STEPS))
+    # Internal steps ("pay", "reopen") are taken only by the payment and the objection decision.
+    step = serializers.ChoiceField(choices=sorted(name for name, s in STEPS.items() if not s.internal))
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -195,7 +195,6 @@ class ApplicationList(APIView):
                 actor=user,
                 applicant=applicant,
                 person=person if data["kind"] == Application.Kind.INDIVIDUAL or applicant is None else None,
-                path=data["path"],
                 idempotency_key=f"api:{user.pk}:{request.headers.get('Idempotency-Key', '').strip()}"[:100],
             )
             application_step(application=application, step="submit", actor=user)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skillfund.accounts import scoping
 from skillfund.accounts.admin_scoping import ReadOnlyInline, ScopedModelAdmin
+from skillfund.accounts.models import Role
 from skillfund.claims import applying, selectors
 from skillfund.claims.decisions import decision_lines
 from skillfund.claims.models import Application, Claim, Decision, Grant, QuotaTally
@@ -299,15 +300,35 @@ class ApplicationAdmin(ScopedModelAdmin):
             events=events,
             notice=notice,
             notice_open=notice is not None and notice_selectors.notice_is_open(notice),
-            objections=scoping.visible(Objection, request.user).filter(application=application).order_by("filed_at"),
+            objections=self._objections(request, application),
             statuses=Status,
         )
         return TemplateResponse(request, "claims/admin/application_detail.html", context)
 
+    @staticmethod
+    def _objections(request, application: Application) -> list[Objection]:
+        """The application's objections in the user's scope, each with its outcome and, while
+        undecided, the page that decides it (for the HR bureau)."""
+        found = list(
+            scoping.visible(Objection, request.user)
+            .filter(application=application)
+            .select_related("group__decision")
+            .order_by("filed_at")
+        )
+        for objection in found:
+            objection.outcome = notice_selectors.objection_outcome_label(objection)
+            undecided = notice_selectors.objection_outcome(objection) == "undecided"
+            objection.decide_url = (
+                reverse("admin:notices_objection_decide", args=[objection.pk])
+                if undecided and scoping.role_of(request.user) == Role.HR_STAFF
+                else ""
+            )
+        return found
+
     def step_view(self, request, object_id, step):
         application = self.get_object(request, unquote(object_id))  # 404 outside the user's scope
         spec = STEPS.get(step)
-        if spec is None or spec.public:
+        if spec is None or (spec.internal and step not in selectors.OFFERED_INTERNAL):
             raise Http404
         if step == "publish":
             return redirect(reverse("admin:claims_application_publish", args=[application.pk]))

@@ -2,14 +2,14 @@
 and gathered into applications that enter the review chain. One transaction, audited by the
 actions it calls (claim submission, application creation, the "submit" step).
 
-Who applies and on which path follows the class's funding mode:
+Who applies follows the class's funding mode; the review path is the rules' (claims/paths.py):
 
 - individual (个人申领, §3.3.a): one application per trainee, the institution submitting on the
-  trainee's behalf; individual claims of the special groups keep their existing, shorter
-  procedure (§4.3.e), so they go to the HR bureau without department verification or notice;
-- project-based (项目制, §3.3.h, §3.3.i): one application by the institution, full path;
+  trainee's behalf; only a trainee of a special group (or of entrepreneurship training) keeps the
+  existing, shorter procedure (§4.3.e), the others take the full chain;
+- project-based (项目制, §3.3.h, §3.3.i): one application by the institution, full chain;
 - enterprise-run (企业自主培训, §3.1.2): one application by the ordering enterprise (or the
-  institution when no enterprise ordered the class), full path.
+  institution when no enterprise ordered the class), full chain.
 
 以工代训 (§3.3.g) is claimed from an employment's training months, not from a class.
 """
@@ -27,7 +27,6 @@ from skillfund.claims.actions import claim_from_enrolment
 from skillfund.claims.decisions import decide_ids, store_decisions
 from skillfund.claims.models import Application, Claim, Decision
 from skillfund.claims.review import application_create, application_step
-from skillfund.claims.workflow import Path
 from skillfund.core.errors import DomainError
 from skillfund.training.models import ClassPlan, Enrolment
 
@@ -106,11 +105,9 @@ def class_claim(
     decide_new(claims)
     common = {"department": plan.department, "applicant": applicant, "class_plan": plan, "actor": actor}
     if kind == Application.Kind.INDIVIDUAL:
-        applications = [
-            application_create(kind=kind, claims=[c], person=c.person, path=Path.SHORT, **common) for c in claims
-        ]
+        applications = [application_create(kind=kind, claims=[c], person=c.person, **common) for c in claims]
     else:
-        applications = [application_create(kind=kind, claims=claims, path=Path.FULL, **common)]
+        applications = [application_create(kind=kind, claims=claims, **common)]
     if submit:
         applications = [application_step(application=a, step="submit", actor=actor) for a in applications]
     return applications

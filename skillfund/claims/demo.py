@@ -6,12 +6,18 @@ accounts can walk it to payment (docs/walkthrough.md). Runs after the training d
     SQ-GR-002    individual         DG-2020-001, 1 trainee  short  approved, waiting for `finance`
     SQ-GR-003    individual         the same as SQ-GR-002   short  submitted again: ✗ §3.3.b
     SQ-XM-001    project            TY-2020-001, the rest   full   submitted, for `dept_veterans`
-    SQ-XM-002    project            TY-2020-001, 1 trainee  full   notice closed, for `hr` to approve
+    SQ-XM-002    project            TY-2020-001, 1 trainee  full   notice closed, for `hr_approver`
     SQ-XM-003    project            TY-2020-001, 1 trainee  full   in an open notice (objections)
     SQ-QY-001    enterprise         AQ-2020-001             full   submitted by `enterprise`
     SQ-YG-001    work_based         the workshop's months   full   submitted, for `dept_hrss`
-    SQ-JT-001    skill_upgrading    electrician level 4     short  submitted, for `hr`
+    SQ-JT-001    skill_upgrading    electrician level 4     full   submitted, for `dept_hrss`
     SQ-SH-001    living_allowance   FP-2020-001, 1 trainee  short  submitted, for `hr`
+
+The path is the rules' (claims/paths.py, §4.3.e): the DG-2020-001 trainees are registered unemployed
+and the living allowance's trainee a poor labourer (special groups), so those take the short path;
+the insured employee of SQ-JT-001 is not a special group, so that claim takes the full chain. No one
+takes two deciding steps on one application: `hr_clerk` submits on the applicants' behalf, `hr`
+checks and publishes, `hr_approver` approves, `finance` pays.
 
 The other certified trainees of DG-2020-001, FP-2020-001 and NM-2020-001 are left unclaimed, for trying
 "apply for a class". Every step goes through the actions with the demo accounts; each application
@@ -40,7 +46,6 @@ from skillfund.claims.applying import decide_new
 from skillfund.claims.models import Application, Claim
 from skillfund.claims.preview import enrolment_preview
 from skillfund.claims.review import application_create, application_step
-from skillfund.claims.workflow import Path
 from skillfund.notices.actions import notice_publish
 from skillfund.organizations.models import Organization
 from skillfund.registry.models import PersonStatus, StatusKind
@@ -94,12 +99,16 @@ def load_claims_demo() -> int:
     """Create the demo applications that do not exist yet; return how many were created."""
     plans = {p.code: p for p in ClassPlan.objects.select_related("institution", "enterprise_order", "department")}
     users = {
-        u.username: u for u in User.objects.filter(username__in=["hr", "institution", "enterprise", "dept_veterans"])
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["hr", "hr_approver", "hr_clerk", "institution", "enterprise", "dept_veterans"]
+        )
     }
     units = {o.unit_code: o for o in Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)}
-    if len(users) < 4 or not {"DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"} <= set(plans):
+    if len(users) < 6 or not {"DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"} <= set(plans):
         return 0  # the organizations, accounts and classes come first (demo.data, training.demo)
     hr, institution, enterprise = users["hr"], users["institution"], users["enterprise"]
+    clerk, approver = users["hr_clerk"], users["hr_approver"]
     today = timezone.localdate()
     dg, ty, fp, aq = (plans[c] for c in ("DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"))
 
@@ -111,7 +120,6 @@ def load_claims_demo() -> int:
             person=claims[0].person,
             applicant=dg.institution,
             class_plan=dg,
-            path=Path.SHORT,
             actor=actor,
             reference=reference,
         )
@@ -142,7 +150,7 @@ def load_claims_demo() -> int:
         if len(ranked) < 2 or not _eligible(ranked[1]):
             return
         application = individual("SQ-GR-002", _claims(ranked[:1], institution), institution)
-        _walk(application, ("submit", institution), ("check", hr), ("approve", hr))
+        _walk(application, ("submit", institution), ("check", hr), ("approve", approver))
         _walk(individual("SQ-GR-001", _claims(ranked[1:2], institution), institution), ("submit", institution))
         # The same person, occupation and level claimed a second time: the rules refuse it (§3.3.b).
         granted = application.claims.get()
@@ -169,9 +177,9 @@ def load_claims_demo() -> int:
             return
         for reference, trainees, on in (("SQ-XM-002", ranked[:1], CLOSED_NOTICE_ON), ("SQ-XM-003", ranked[1:2], today)):
             application = by_class(reference, Application.Kind.PROJECT, ty, _claims(trainees, hr), hr)
-            published(_walk(application, ("submit", hr), ("verify", users["dept_veterans"]), ("check", hr)), on)
+            published(_walk(application, ("submit", clerk), ("verify", users["dept_veterans"]), ("check", hr)), on)
         rest = _claims(ranked[2:], hr)
-        _walk(by_class("SQ-XM-001", Application.Kind.PROJECT, ty, rest, hr), ("submit", hr))
+        _walk(by_class("SQ-XM-001", Application.Kind.PROJECT, ty, rest, hr), ("submit", clerk))
 
     def sh_001() -> None:
         ranked = _ranked(fp, living=True)[:1]  # a poor labourer: living allowance (§3.3.f)
@@ -183,11 +191,10 @@ def load_claims_demo() -> int:
             department=fp.department,
             person=claims[0].person,
             claims=claims,
-            path=Path.SHORT,
             actor=hr,
             reference="SQ-SH-001",
         )
-        _walk(allowance, ("submit", hr))
+        _walk(allowance, ("submit", clerk))
 
     def qy_001() -> None:
         claims = _claims(_certified(aq), enterprise)
@@ -219,11 +226,11 @@ def load_claims_demo() -> int:
             actor=hr,
             reference="SQ-YG-001",
         )
-        _walk(application, ("submit", hr))
+        _walk(application, ("submit", clerk))
 
     def jt_001() -> None:
-        # An insured employee's own claim for the skill-upgrading subsidy (§3.1.2) on the short
-        # path (§4.3.e): a mine employee certified as a level-4 electrician in 2020.
+        # An insured employee's own claim for the skill-upgrading subsidy (§3.1.2): a mine employee
+        # certified as a level-4 electrician in 2020; not a special group, so the full chain (§4.3.e).
         held = PersonStatus.objects.filter(kind=StatusKind.EMPLOYEE_INSURED, valid_from__lte=date(2020, 6, 30)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=date(2020, 6, 30))
         )
@@ -249,11 +256,10 @@ def load_claims_demo() -> int:
             department=units["hrss"],
             person=person,
             claims=[claim],
-            path=Path.SHORT,
             actor=hr,
             reference="SQ-JT-001",
         )
-        _walk(application, ("submit", hr))
+        _walk(application, ("submit", clerk))
 
     builders: list[tuple[str, Callable[[], None]]] = [
         ("SQ-GR-002", gr_001_002_003),

@@ -20,11 +20,14 @@ from skillfund.claims.models import Application, Claim, Decision
 from skillfund.claims.review import StepRefused, ensure_step_allowed
 from skillfund.claims.workflow import STEPS, Step
 from skillfund.funds.models import PaymentLine
-from skillfund.notices.models import NoticeEntry
+from skillfund.notices.models import NoticeEntry, ObjectionGroup
 
-# Steps that move an application forward; returning and rejecting are always side exits, and an
-# objection is filed by the public on the notice page, not from the back office.
+# Steps that move an application forward; returning and rejecting are always side exits.
 SIDE_STEPS = frozenset({"return", "reject"})
+# The internal steps a page offers, each routed to the action that owns it: "publish" to the notice
+# form (notices.actions.notice_publish), "pay" to a payment batch of one (funds/payments.py) —
+# never a bare status change. "reopen" belongs to the objection's decision page.
+OFFERED_INTERNAL = frozenset({"publish", "pay"})
 DECIDED = (Decision.Purpose.DECISION, Decision.Purpose.GRANT)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -34,17 +37,24 @@ def steps_available(application: Application, user: Any) -> list[Step]:
 
     Each is checked by the same guard `application_step` runs (status and path, role, responsible
     department or applicant, segregation of duties), leaving out only the reason, which the step
-    page asks for. Public steps (an objection) are taken on the public notice page instead.
+    page asks for. Of the internal steps only "pay" is offered, and it pays through a batch.
     """
     if role_of(user) is None:
         return []
-    return [s for s in STEPS.values() if not s.public and step_refusal(application, s.name, user) is None]
+    return [s for s in STEPS.values() if _offered(s) and step_refusal(application, s.name, user) is None]
+
+
+def _offered(step: Step) -> bool:
+    return not step.internal or step.name in OFFERED_INTERNAL
 
 
 def step_refusal(application: Application, step: str, user: Any) -> StepRefused | None:
-    """Why the review chain's guard would refuse `user` the step now (reason aside), or None."""
+    """Why the review chain's guard would refuse `user` the step now (reason aside), or None; for
+    "publish" and "pay", as the notice and the payment would ask it."""
     try:
-        ensure_step_allowed(application, step, user, reason="(asked on the step page)")
+        ensure_step_allowed(
+            application, step, user, reason="(asked on the step page)", internal=step in OFFERED_INTERNAL
+        )
     except StepRefused as refused:
         return refused
     return None
@@ -55,7 +65,8 @@ def my_work(user: Any, *, today: Any = None) -> Q:
     table lets the role take a forward step (department: submitted for verification; HR: verified,
     checked, past its notice; finance: approved; an applicant: its drafts and returned ones).
 
-    An approval waits for the notice to close, so applications still in an open notice are left out.
+    An approval waits for the notice to close and its objections to be decided, so applications
+    still in an open notice or with an undecided objection are left out.
     Scope (which department, which applicant) is the caller's queryset's business.
     """
     role = role_of(user)
@@ -64,7 +75,7 @@ def my_work(user: Any, *, today: Any = None) -> Q:
     today = today or timezone.localdate()
     found = Q(pk__in=[])
     for step in STEPS.values():
-        if step.public or step.name in SIDE_STEPS or role not in step.roles:
+        if not _offered(step) or step.name in SIDE_STEPS or role not in step.roles:
             continue
         for path, sources in step.sources.items():
             condition = Q(path=path, status__in=sources)
@@ -77,7 +88,7 @@ def my_work(user: Any, *, today: Any = None) -> Q:
             if step.name == "approve":
                 condition &= ~Exists(
                     NoticeEntry.objects.filter(application=OuterRef("pk"), notice__closes_on__gte=today)
-                )
+                ) & ~Exists(ObjectionGroup.objects.filter(application=OuterRef("pk"), decision__isnull=True))
             found |= condition
     return found
 

@@ -4,7 +4,14 @@ which, who may take it, and what no one may do twice on the same application.
     submitted → verified (the responsible department: authenticity of class plan, attendance,
     materials) → checked (the HR bureau: completeness and procedure) → in public notice → approved
     → paid (the finance bureau). A step may return the application for correction or reject it,
-    with reasons; an objection during the notice reopens it for the department to verify again.
+    with reasons. An objection during the notice is not a step: it holds the approval until the HR
+    bureau, with the department, decides it (skillfund/notices); an upheld one sends the
+    application back to the department ("reopen").
+
+No one takes two of the deciding steps (DECIDING) on one application; whoever published the notice
+does not approve. "publish", "pay" and "reopen" are internal: only the notice that is published
+(notices.actions.notice_publish), the payment that books the ledger (funds/payments.py) and an
+upheld objection's decision (notices.actions.objection_decide) take them.
 
 Individual claims of special groups and entrepreneurship claims keep their existing, shorter
 procedure (§4.3.e): submitted → checked → approved → paid, without department verification or
@@ -49,7 +56,7 @@ class Step:
     own_department: bool = False  # the actor must belong to the application's department
     not_after: tuple[str, ...] = ()  # segregation of duties: not by whoever took these steps
     reason_required: bool = False
-    public: bool = False  # anyone may take it, signed in or not (an objection to a public notice)
+    internal: bool = False  # taken only by the one action named in the module docstring, never by a page or the API
     zh: str = ""
     en: str = ""
 
@@ -63,6 +70,13 @@ def _from(*statuses: str, paths: tuple[str, ...] = _BOTH) -> dict[str, tuple[str
 
 APPLICANTS = frozenset({Role.INSTITUTION_OPERATOR, Role.ENTERPRISE_OPERATOR, Role.DEPARTMENT_STAFF, Role.HR_STAFF})
 REVIEWERS = frozenset({Role.DEPARTMENT_STAFF, Role.HR_STAFF})
+# The deciding steps: one person takes at most one of them on one application.
+DECIDING = ("submit", "verify", "check", "approve", "pay")
+
+
+def _others(step: str, *also: str) -> tuple[str, ...]:
+    return tuple(s for s in DECIDING if s != step) + also
+
 
 STEPS: dict[str, Step] = {
     s.name: s
@@ -73,6 +87,7 @@ STEPS: dict[str, Step] = {
             Status.SUBMITTED,
             APPLICANTS,
             "§4.3.d",
+            not_after=_others("submit"),
             zh="提交申请",
             en="submit",
         ),
@@ -83,6 +98,7 @@ STEPS: dict[str, Step] = {
             frozenset({Role.DEPARTMENT_STAFF}),
             "§4.3.d",
             own_department=True,
+            not_after=_others("verify"),
             zh="部门审核真实性",
             en="verify authenticity (department)",
         ),
@@ -92,7 +108,7 @@ STEPS: dict[str, Step] = {
             Status.CHECKED,
             frozenset({Role.HR_STAFF}),
             "§4.3.d",
-            not_after=("verify",),
+            not_after=_others("check"),
             zh="人社部门复核完整性和程序性",
             en="check completeness and procedure (HR bureau)",
         ),
@@ -102,19 +118,21 @@ STEPS: dict[str, Step] = {
             Status.IN_NOTICE,
             frozenset({Role.HR_STAFF}),
             "§4.3.d",
+            not_after=("approve",),  # belongs with the check: the checker may publish, the approver not
+            internal=True,
             zh="公示",
             en="publish in the public notice",
         ),
         Step(
-            "object",
+            "reopen",
             _from(Status.IN_NOTICE, paths=(Path.FULL,)),
             Status.SUBMITTED,
-            frozenset(Role.values),
+            frozenset({Role.HR_STAFF}),
             "§4.3.d",
             reason_required=True,
-            public=True,
-            zh="公示期内提出异议，退回部门重新审核",
-            en="objection during the notice: back to the department",
+            internal=True,
+            zh="异议成立，退回部门重新审核",
+            en="objection upheld: back to the department",
         ),
         Step(
             "approve",
@@ -122,6 +140,7 @@ STEPS: dict[str, Step] = {
             Status.APPROVED,
             frozenset({Role.HR_STAFF}),
             "§4.3.d",
+            not_after=_others("approve", "publish"),
             zh="批准",
             en="approve",
         ),
@@ -131,7 +150,8 @@ STEPS: dict[str, Step] = {
             Status.PAID,
             frozenset({Role.FINANCE_OFFICER}),
             "§4.3.d",
-            not_after=("check",),
+            not_after=_others("pay"),
+            internal=True,
             zh="财政核拨",
             en="pay (finance bureau)",
         ),

@@ -1,5 +1,7 @@
 """A realistic, deterministic demo data set for Ordos: organizations, a few hundred persons with
-statuses on departments' and institutions' rosters, and one account per role.
+statuses on departments' and institutions' rosters, and accounts for every role — the HR bureau
+with three (front desk, checker, approver), so that no one takes two deciding steps on one
+application (claims/workflow.py).
 
 Everything goes through the same actions as production data, so the demo exercises the real
 paths (ID protection, audit log). Running it twice changes nothing.
@@ -75,7 +77,19 @@ STATUS_SOURCES = {
 }
 
 ACCOUNTS = [
-    ("hr", Role.HR_STAFF, "hrss", "人社局业务员 / HR bureau staff"),
+    ("hr", Role.HR_STAFF, "hrss", "人社局业务员（复核、公示） / HR bureau staff: checks, publishes"),
+    (
+        "hr_approver",
+        Role.HR_STAFF,
+        "hrss",
+        "人社局审批人（批准、异议处理） / HR bureau approver: approves, decides objections",
+    ),
+    (
+        "hr_clerk",
+        Role.HR_STAFF,
+        "hrss",
+        "人社局窗口受理（代为提交） / HR bureau front desk: submits on applicants' behalf",
+    ),
     ("dept_emergency", Role.DEPARTMENT_STAFF, "emergency", "应急管理局 / Emergency Management"),
     ("dept_veterans", Role.DEPARTMENT_STAFF, "veterans", "退役军人事务局 / Veterans Affairs"),
     ("dept_hrss", Role.DEPARTMENT_STAFF, "hrss", "人社局培训科（部门审核） / HR bureau as supervising department"),

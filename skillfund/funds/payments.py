@@ -45,7 +45,7 @@ from django.utils import timezone
 
 from skillfund.accounts import permissions
 from skillfund.claims.models import Application, Grant
-from skillfund.claims.review import applications_step, steps_refused
+from skillfund.claims.review import applications_paid, steps_refused
 from skillfund.claims.workflow import Status
 from skillfund.core import audit, exports
 from skillfund.core.errors import DomainError
@@ -278,7 +278,7 @@ def _pay_chunk(line_ids: list[int], actor: Any) -> tuple[list[PaymentLine], list
         .filter(pk__in=[line.application_id for line in unpaid])
         .order_by("pk")
     }
-    step_refused = steps_refused(applications=list(applications.values()), step="pay", actor=actor)
+    step_refused = steps_refused(applications=list(applications.values()), step="pay", actor=actor, internal=True)
     refused: dict[int, DomainError] = {}
     for line in unpaid:
         exc = _advance_changed(line) or step_refused.get(line.application_id)
@@ -289,7 +289,7 @@ def _pay_chunk(line_ids: list[int], actor: Any) -> tuple[list[PaymentLine], list
     refused.update(refusals)
     paid = [line for line in payable if line.pk in booked]
     _mark_paid(paid, booked)
-    applications_step(applications=[applications[line.application_id] for line in paid], step="pay", actor=actor)
+    applications_paid(lines=paid, actor=actor)  # "paid" only with the ledger booking, in this transaction
     for line_id, exc in refused.items():
         _note_refusal(line_id, exc)
     return paid, already_paid, refused

@@ -1,8 +1,9 @@
-"""Actions of the public notice (公示, §4.3.d): publish checked applications, file an objection.
-Each runs in one transaction and leaves an audit record."""
+"""Actions of the public notice (公示, §4.3.d): publish checked applications, file an objection,
+decide an objection. Each runs in one transaction and leaves an audit record."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -10,18 +11,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from skillfund.accounts.models import Role
 from skillfund.claims.decisions import decide_ids, store_decisions
 from skillfund.claims.models import Application, Claim, Decision
-from skillfund.claims.review import application_step
+from skillfund.claims.review import application_reopen, applications_published
 from skillfund.claims.workflow import Path, Status
 from skillfund.core import audit
 from skillfund.core.errors import DomainError
+from skillfund.notices import limits
 from skillfund.notices.masking import mask_name
-from skillfund.notices.models import Notice, NoticeEntry, Objection
-from skillfund.notices.selectors import current_notice, notice_is_open
+from skillfund.notices.models import Notice, NoticeEntry, Objection, ObjectionDecision, ObjectionGroup
+from skillfund.notices.selectors import accepts_objections, current_notice
 from skillfund.notices.workdays import add_working_days
 from skillfund.organizations.models import Organization
 from skillfund.policy.parameters import ParameterNotInForce, default_parameters
@@ -130,8 +133,7 @@ def notice_publish(
     for entry in entries:
         entry.notice = notice
     NoticeEntry.objects.bulk_create(entries, batch_size=2000)
-    for application in locked:
-        application_step(application=application, step="publish", actor=actor, reason=notice.reference)
+    applications_published(applications=locked, actor=actor, notice=notice)
     audit.record(
         actor=actor,
         action="notice.publish",
@@ -172,6 +174,15 @@ def _latest_decisions(claims: list[Claim]) -> tuple[dict[int, Decision], int]:
     return found, len(missing)
 
 
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the telephone
+
+
+def _receipt(now: datetime) -> str:
+    """YY-XXXX-XXXX-XXXX: the year, then 60 random bits (unguessable, so a receipt is its own key)."""
+    body = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{timezone.localtime(now):%y}-{body[:4]}-{body[4:8]}-{body[8:]}"
+
+
 @transaction.atomic
 def objection_file(
     *,
@@ -180,17 +191,28 @@ def objection_file(
     entry: NoticeEntry | None = None,
     text: str,
     contact: str = "",
+    source: str,
     now: datetime | None = None,
 ) -> Objection:
-    """Anyone may object to a line of an open notice; the objection reopens the application for its
-    department to verify again (the review chain's public "object" step).
+    """Anyone may object to a line of a notice during its period; the objection gets a receipt
+    number and joins its group (the same source, by `limits.source_of`, or the same text, on the
+    same line), which holds the application's approval until people decide it (`objection_decide`).
+    It moves no application by itself.
 
-    Refused, with nothing written: after the notice closed (`notice_closed`), for an application or
-    entry not in this notice (`not_in_notice`), without a text (`objection_text_required`).
+    Refused, with nothing written: before the period (`notice_not_open`) or after it
+    (`notice_closed`), for an application or entry not in this notice (`not_in_notice`), without a
+    text (`objection_text_required`), over the rate limits (`too_many_objections`).
     """
     now = now or timezone.now()
     notice = Notice.objects.get(pk=notice.pk)
-    if not notice_is_open(notice, today=timezone.localdate(now)):
+    today = timezone.localdate(now)
+    if today < notice.opens_on:
+        raise NoticeRefused(
+            "notice_not_open",
+            f"公示期自{notice.opens_on:%Y年%m月%d日}开始，届时方可提出异议",
+            f"the notice period starts on {notice.opens_on}; objections are accepted from then",
+        )
+    if not accepts_objections(notice, today=today):
         raise NoticeRefused(
             "notice_closed",
             f"公示期已于{notice.closes_on:%Y年%m月%d日}结束，不再受理异议",
@@ -213,26 +235,107 @@ def objection_file(
             f"异议内容不超过{OBJECTION_MAX_CHARS}字，联系方式不超过{CONTACT_MAX_CHARS}字",
             f"at most {OBJECTION_MAX_CHARS} characters of objection and {CONTACT_MAX_CHARS} of contact",
         )
+    if not limits.objection_allowed(source=source, notice_id=notice.pk):
+        raise NoticeRefused(
+            "too_many_objections",
+            "提交过于频繁，请稍后再试，或按公示所列方式联系受理单位",
+            "too many objections from here; try again later, or contact the office named in the notice",
+        )
+    # The application's row lock serialises grouping: two repeats at once join one group.
     target = Application.objects.select_for_update().get(pk=found.application_id)
-    current = current_notice(target.pk)
-    # A second objection to an application already sent back is recorded, but there is nothing left
-    # to reopen; nor may an old notice's objection move an application published again later.
-    reopens = target.status == Status.IN_NOTICE and current is not None and current.pk == notice.pk
-    if reopens:
-        application_step(application=target, step="object", actor=None, reason=text)
+    key = limits.text_key(text)
+    group = (
+        ObjectionGroup.objects.filter(entry=found)
+        .filter(Q(source_hash=source) | Q(text_key=key))
+        .order_by("pk")
+        .first()
+    )
+    if group is None:
+        group = ObjectionGroup.objects.create(
+            notice=notice, entry=found, application=target, source_hash=source, text_key=key, created_at=now
+        )
     objection = Objection.objects.create(
         notice=notice,
         entry=found,
         application=target,
+        receipt=_receipt(now),
+        group=group,
+        source_hash=source,
         text=text,
         contact=contact,
         filed_at=now,
-        reopened=reopens,
     )
     audit.record(
         actor=None,
         action="notice.object",
         target=objection,
-        after={"notice": notice.reference, "entry": found.number, "reopened": reopens},
+        after={"notice": notice.reference, "entry": found.number, "group": group.pk, "receipt": objection.receipt},
     )
     return objection
+
+
+@transaction.atomic
+def objection_decide(
+    *,
+    objection: Objection,
+    actor: Any,
+    upheld: bool,
+    reason: str,
+    department_opinion: str,
+    now: datetime | None = None,
+) -> ObjectionDecision:
+    """The HR bureau, with the responsible department, decides an objection — and with it every
+    objection of its group (§4.3.d: the two publish jointly). Upheld, the application goes back to
+    the department to verify again (the review chain's "reopen" step, if it is still in this
+    notice); dismissed, the review goes on. The reasons are public under the receipt number; the
+    department's opinion is recorded for the back office.
+
+    Refused, with nothing written: for anyone but HR staff (`role_not_allowed`), without reasons
+    (`reason_required`) or the department's opinion (`department_opinion_required`), for a group
+    already decided (`objection_decided`).
+    """
+    if getattr(actor, "role", None) != Role.HR_STAFF:
+        raise NoticeRefused(
+            "role_not_allowed",
+            "异议由人社部门会同责任部门处理，由人社部门记录处理决定",
+            "the HR bureau records the decision on an objection, with the department",
+        )
+    reason, department_opinion = reason.strip(), department_opinion.strip()
+    if not reason:
+        raise NoticeRefused("reason_required", "处理决定须说明理由", "say why (the objector reads it)")
+    if not department_opinion:
+        raise NoticeRefused(
+            "department_opinion_required", "须记录责任部门的意见", "record the responsible department's opinion"
+        )
+    objection = Objection.objects.get(pk=objection.pk)
+    if objection.group_id is None:
+        raise NoticeRefused(
+            "objection_decided", "该异议已按原程序退回部门重新审核", "this objection already sent the application back"
+        )
+    group = ObjectionGroup.objects.select_for_update().get(pk=objection.group_id)
+    if ObjectionDecision.objects.filter(group=group).exists():
+        raise NoticeRefused("objection_decided", "该异议已作出处理决定", "this objection has been decided")
+    application = Application.objects.select_for_update().get(pk=group.application_id)
+    current = current_notice(application.pk)
+    reopens = (
+        upheld and application.status == Status.IN_NOTICE and current is not None and current.pk == group.notice_id
+    )
+    if reopens:
+        application_reopen(application=application, actor=actor, reason=f"{objection.receipt}：{reason}")
+    decision = ObjectionDecision.objects.create(
+        group=group,
+        upheld=upheld,
+        reason=reason,
+        department_opinion=department_opinion,
+        decided_by=actor,
+        decided_at=now or timezone.now(),
+        reopened=reopens,
+    )
+    audit.record(
+        actor=actor,
+        action="objection.decide",
+        target=decision,
+        after={"group": group.pk, "upheld": upheld, "reopened": reopens, "objections": group.objections.count()},
+        reason=reason,
+    )
+    return decision

@@ -79,8 +79,53 @@ class NoticeEntry(models.Model):
         return f"{self.number}. {self.masked_name} {self.training}"
 
 
+class ObjectionGroup(models.Model):
+    """Objections to one notice line that people decide once: the repeats from one source (the same
+    address, by its keyed hash) and the same text (normalized) are one group (actions.objection_file).
+    Undecided, it holds the application's approval (claims.review)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="+", verbose_name=_("notice"))
+    entry = models.ForeignKey(NoticeEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("entry"))
+    application = models.ForeignKey(
+        "claims.Application", on_delete=models.PROTECT, related_name="objection_groups", verbose_name=_("application")
+    )
+    source_hash = models.CharField(max_length=64)
+    text_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("objection group")
+        verbose_name_plural = _("objection groups")
+        indexes = [models.Index(fields=["entry", "source_hash"]), models.Index(fields=["entry", "text_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} #{self.entry_id} ({self.pk})"
+
+
+class ObjectionDecision(models.Model):
+    """The HR bureau's decision, with the department, on a group of objections (§4.3.d): once per
+    group (one-to-one). `reason` is public (shown under the receipt number); the department's
+    opinion is for the back office."""
+
+    group = models.OneToOneField(ObjectionGroup, on_delete=models.PROTECT, related_name="decision")
+    upheld = models.BooleanField(_("objection upheld"))
+    reason = models.TextField(_("reasons (public)"))
+    department_opinion = models.TextField(_("the department's opinion"))
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"))
+    reopened = models.BooleanField(_("sent the application back to the department"))
+
+    class Meta:
+        verbose_name = _("objection decision")
+        verbose_name_plural = _("objection decisions")
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {'upheld' if self.upheld else 'dismissed'}"
+
+
 class Objection(models.Model):
-    """An objection filed during the notice (anyone may file one). Append-only: never edited."""
+    """An objection filed during the notice (anyone may file one). Append-only: never edited. Its
+    receipt number lets the objector follow the outcome on the public look-up page."""
 
     notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="objections", verbose_name=_("notice"))
     entry = models.ForeignKey(
@@ -89,13 +134,20 @@ class Objection(models.Model):
     application = models.ForeignKey(
         "claims.Application", on_delete=models.PROTECT, related_name="objections", verbose_name=_("application")
     )
+    # Null only for objections filed before receipts and groups existed (they reopened by themselves).
+    receipt = models.CharField(_("receipt number"), max_length=20, unique=True, null=True, blank=True)
+    group = models.ForeignKey(
+        ObjectionGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="objections",
+        verbose_name=_("group"),
+    )
+    source_hash = models.CharField(_("source (keyed hash of the address)"), max_length=64, blank=True)
     text = models.TextField(_("objection"))
     contact = models.CharField(_("objector's contact"), max_length=100, blank=True)
     filed_at = models.DateTimeField(pgettext_lazy("notice", "filed at"))
-    reopened = models.BooleanField(
-        _("reopened the application"),
-        help_text=_("False when an earlier objection had already sent the application back to the department"),
-    )
 
     class Meta:
         verbose_name = _("objection")
@@ -103,4 +155,4 @@ class Objection(models.Model):
         ordering = ["-filed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.notice.reference} #{self.entry.number}: {self.text[:30]}"
+        return f"{self.receipt or self.pk} {self.text[:30]}"

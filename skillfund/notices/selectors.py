@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from skillfund.notices.models import Notice, NoticeEntry
+from skillfund.notices.models import Notice, NoticeEntry, Objection, ObjectionGroup
 from skillfund.notices.pdf import NoticeDocument
 
 RECENTLY_CLOSED_DAYS = 30  # the public list also shows notices closed this many days ago or less
@@ -98,3 +98,63 @@ def notice_document(notice: Notice, *, objection_url: str = "") -> NoticeDocumen
         total=sum((r[4] for r in rows), Decimal("0.00")),
         objection_url=objection_url,
     )
+
+
+def accepts_objections(notice: Notice, *, today: date | None = None) -> bool:
+    """Objections are taken during the notice period only: from its first working day (`opens_on`)
+    to the end of its last day (`closes_on`), Beijing time, both inclusive."""
+    return notice.opens_on <= (today or timezone.localdate()) <= notice.closes_on
+
+
+def undecided_objections(application_id: int) -> int:
+    """How many groups of objections to the application await a decision: approval waits for none."""
+    return ObjectionGroup.objects.filter(application_id=application_id, decision__isnull=True).count()
+
+
+def objection_by_receipt(receipt: str) -> Objection | None:
+    """The objection for the public look-up: only what the page shows is read (the masked line,
+    the notice, the decision's public reasons), never the objection's text or contact."""
+    receipt = receipt.strip().upper()
+    if not receipt:
+        return None
+    return (
+        Objection.objects.filter(receipt=receipt)
+        .select_related("notice", "entry", "group__decision")
+        .only(
+            "receipt",
+            "filed_at",
+            "notice__reference",
+            "notice__title",
+            "entry__number",
+            "entry__masked_name",
+            "entry__training",
+            "group__id",
+            "group__decision__upheld",
+            "group__decision__reason",
+            "group__decision__decided_at",
+        )
+        .first()
+    )
+
+
+def objection_outcome(objection: Objection) -> str:
+    """ "undecided", "upheld" or "dismissed" (an objection from before decisions existed: "reopened")."""
+    if objection.group_id is None:
+        return "reopened"
+    decision = getattr(objection.group, "decision", None)
+    if decision is None:
+        return "undecided"
+    return "upheld" if decision.upheld else "dismissed"
+
+
+OUTCOME_LABELS = {
+    "undecided": ("待处理", "awaiting a decision"),
+    "upheld": ("异议成立，退回部门重新审核", "upheld: sent back to the department"),
+    "dismissed": ("异议不成立", "dismissed"),
+    "reopened": ("已退回部门重新审核", "sent back to the department"),
+}
+
+
+def objection_outcome_label(objection: Objection) -> str:
+    zh, en = OUTCOME_LABELS[objection_outcome(objection)]
+    return f"{zh} / {en}"
