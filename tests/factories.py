@@ -166,3 +166,12 @@ def make_class_plan(
         class_plan_approve(class_plan=plan, actor=approver, now=before + timedelta(days=2))
     plan.refresh_from_db()
     return plan
+
+
+def asserting_unit(kind: str) -> Organization:
+    """A government unit that the status-assertion table allows to assert `kind` (one per code)."""
+    from skillfund.registry.assertion import table
+
+    code = sorted(table()[kind].units)[0]
+    unit = Organization.objects.filter(unit_code=code).first()
+    return unit or DepartmentFactory(unit_code=code, name=f"认定单位-{code}")

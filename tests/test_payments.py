@@ -40,6 +40,7 @@ from skillfund.training.models import ClassPlan
 from tests.factories import (
     DepartmentFactory,
     UserFactory,
+    asserting_unit,
     make_catalog_item,
     make_class_plan,
     make_occupation,
@@ -87,7 +88,13 @@ def approve(application: Application, hr) -> Application:
 def special_group(person):
     """A veteran (§3.3.d; no living allowance, §3.3.f): an individual claim of a special group takes
     the short path (§4.3.e)."""
-    person_status_add(actor=None, person=person, kind=StatusKind.VETERAN, valid_from=date(2019, 1, 1))
+    person_status_add(
+        actor=None,
+        person=person,
+        kind=StatusKind.VETERAN,
+        source_org=asserting_unit(StatusKind.VETERAN),
+        valid_from=date(2019, 1, 1),
+    )
     return person
 
 

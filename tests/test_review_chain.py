@@ -18,7 +18,14 @@ from skillfund.core.errors import DomainError
 from skillfund.notices.actions import notice_publish
 from skillfund.registry.actions import person_status_add
 from skillfund.registry.models import StatusKind
-from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory, make_catalog_item, make_person
+from tests.factories import (
+    DepartmentFactory,
+    OrganizationFactory,
+    UserFactory,
+    asserting_unit,
+    make_catalog_item,
+    make_person,
+)
 
 
 def _claim(person=None) -> Claim:
@@ -161,7 +168,13 @@ def test_special_groups_keep_their_shorter_path(db):
         UserFactory(role=Role.HR_STAFF),
     )
     person = make_person()
-    person_status_add(actor=None, person=person, kind=StatusKind.VETERAN, valid_from=date(2019, 1, 1))
+    person_status_add(
+        actor=None,
+        person=person,
+        kind=StatusKind.VETERAN,
+        source_org=asserting_unit(StatusKind.VETERAN),
+        valid_from=date(2019, 1, 1),
+    )
     application = application_create(
         kind=Application.Kind.INDIVIDUAL, department=department, person=person, claims=[_claim(person)], actor=clerk
     )

@@ -18,7 +18,7 @@ from skillfund.funds.payments import payment_batch_create, payment_batch_pay
 from skillfund.notices.actions import notice_publish
 from skillfund.registry.actions import person_status_add
 from skillfund.registry.models import StatusKind
-from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory, make_person
+from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory, asserting_unit, make_person
 from tests.funds_helpers import finance_officer, fund
 from tests.test_payments import approved_individual, make_claim
 
@@ -164,7 +164,13 @@ def test_application_create_takes_no_path_from_its_caller(world):
 
 def test_an_individual_claim_of_a_special_group_takes_the_short_path_and_others_the_full_one(world):
     poor, plain = make_person(), make_person()
-    person_status_add(actor=None, person=poor, kind=StatusKind.POOR_LABOURER, valid_from=date(2019, 1, 1))
+    person_status_add(
+        actor=None,
+        person=poor,
+        kind=StatusKind.POOR_LABOURER,
+        source_org=asserting_unit(StatusKind.POOR_LABOURER),
+        valid_from=date(2019, 1, 1),
+    )
     kwargs = {"kind": Application.Kind.INDIVIDUAL, "department": world["department"], "actor": world["hr"]}
     short = application_create(person=poor, claims=[make_claim(poor)], **kwargs)
     full = application_create(person=plain, claims=[make_claim(plain)], **kwargs)
@@ -176,7 +182,13 @@ def test_an_individual_claim_of_a_special_group_takes_the_short_path_and_others_
 
 def test_one_hr_account_cannot_submit_check_and_approve_one_application(world):
     person = make_person()
-    person_status_add(actor=None, person=person, kind=StatusKind.POOR_LABOURER, valid_from=date(2019, 1, 1))
+    person_status_add(
+        actor=None,
+        person=person,
+        kind=StatusKind.POOR_LABOURER,
+        source_org=asserting_unit(StatusKind.POOR_LABOURER),
+        valid_from=date(2019, 1, 1),
+    )
     application = application_create(
         kind=Application.Kind.INDIVIDUAL,
         department=world["department"],
