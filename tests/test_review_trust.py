@@ -143,7 +143,10 @@ def test_a_submitter_cannot_send_a_project_application_down_the_short_path(world
         "path": "short",
     }
     response = post(world["hr"], "/api/v1/applications/", data, key="short")
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 400 and "path" in response.json()["fields"]  # refused, not ignored
+    assert not Application.objects.filter(claims=claim).exists()
+    del data["path"]
+    assert post(world["hr"], "/api/v1/applications/", data, key="rules").status_code == 201
     application = Application.objects.get(claims=claim)
     assert application.path == Path.FULL and application.status == Status.SUBMITTED
     with pytest.raises(StepRefused):  # the department's verification is not skipped

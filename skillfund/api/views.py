@@ -142,6 +142,11 @@ class BankReferenceIn(serializers.Serializer):
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
+    # A field the endpoint does not take is refused, not ignored: a client that sends "path" believes
+    # it chose the review path, which only the rules decide (§4.3.e).
+    unknown = sorted(set(request.data) - set(serializer.fields)) if isinstance(request.data, dict) else []
+    if unknown:
+        raise serializers.ValidationError({name: ["不接受此字段 / unknown field"] for name in unknown})
     return serializer.validated_data
 
 
