@@ -189,7 +189,7 @@ def test_auditor_exports_the_audit_log_as_csv_and_the_export_is_recorded(client,
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:5] == ["id", "at", "actor_username", "actor_role", "action"]
+    assert rows[0][:6] == ["seq", "id", "at", "actor_username", "actor_role", "action"]
     assert len(rows) == len(ids) + 1
     assert AuditRecord.objects.filter(action="audit.export", actor=users[Role.AUDITOR]).exists()
 
