@@ -251,3 +251,12 @@ def test_a_declared_poor_labourer_changes_no_amount_until_the_poverty_office_con
     declarations_confirm(actor=confirmer, declarations=list(DeclaredCategory.objects.all()), checked="建档立卡名单")
     confirmed = _amounts(tmp_path, "SQ-203")
     assert confirmed != plain and confirmed[1] == "500.00"
+
+
+def test_an_institution_cannot_import_in_another_units_name(institution_user, poverty_office):
+    """The action itself refuses a caller that names another unit as the acting one, whatever door
+    (page, API, script) passes it: the assertion would be forged in the poverty office's name."""
+    with pytest.raises(DomainError) as refused:
+        roster_import(actor=institution_user, file=roster([POOR]), organization=poverty_office)
+    assert refused.value.code == "not_your_unit"
+    assert not PersonStatus.objects.exists() and not DeclaredCategory.objects.exists()

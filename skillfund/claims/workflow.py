@@ -118,7 +118,8 @@ STEPS: dict[str, Step] = {
             Status.IN_NOTICE,
             frozenset({Role.HR_STAFF}),
             "§4.3.d",
-            not_after=("approve",),  # belongs with the check: the checker may publish, the approver not
+            # Belongs with the check: the checker may publish. The approver cannot have published,
+            # since approval comes after the notice (approve's not_after names "publish").
             internal=True,
             zh="公示",
             en="publish in the public notice",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -101,7 +102,7 @@ class DecideForm(forms.Form):
 
 @admin.register(Objection)
 class ObjectionAdmin(ReadOnlyAdmin):
-    """Objections to decide: the list shows those awaiting a decision first; the decide page records
+    """Objections to decide: the list filters by outcome (awaiting a decision among them); the decide page records
     the HR bureau's decision with the department's opinion (`objection_decide` holds every rule)."""
 
     audited_by_action = True
@@ -120,8 +121,13 @@ class ObjectionAdmin(ReadOnlyAdmin):
     list_select_related = ("notice", "entry", "application", "group__decision")
     search_fields = ("receipt", "notice__reference", "application__reference")
     date_hierarchy = "filed_at"
+
     readonly_fields = ("receipt", "notice", "entry", "application", "text", "contact", "filed_at", "outcome")
     fields = readonly_fields
+
+    def get_queryset(self, request):
+        # One count per page, not one query per row (the group column).
+        return super().get_queryset(request).annotate(group_size=Count("group__objections"))
 
     @admin.display(description=_("outcome"))
     def outcome(self, obj: Objection) -> str:
@@ -135,7 +141,7 @@ class ObjectionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("objections in the group"))
     def group_size(self, obj: Objection) -> int:
-        return obj.group.objections.count() if obj.group_id else 1
+        return obj.group_size if obj.group_id else 1
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -5,6 +5,7 @@ the outcome by receipt number."""
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from captcha.fields import CaptchaField
 from django import forms
 from django.core.paginator import Paginator
@@ -80,7 +81,8 @@ def notice_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 entry=entry,
                 text=form.cleaned_data["text"],
                 contact=form.cleaned_data["contact"],
-                source=limits.source_of(request.META.get("REMOTE_ADDR", "")),
+                # The client address as sign-in finds it (behind our proxies too: SKILLFUND_PROXY_COUNT).
+                source=limits.source_of(get_client_ip_address(request) or ""),
             )
         except DomainError as exc:
             error, status = _message(exc), 429 if exc.code == "too_many_objections" else 400

@@ -62,8 +62,12 @@ def _stated(data: PersonData) -> list[str]:
 
 
 def acting_unit(actor: Any, organization: Any | None = None) -> Any | None:
-    """The unit an actor acts as: the command's --organization, else the signed-in user's own."""
-    return organization if organization is not None else getattr(actor, "organization", None)
+    """The unit an actor acts as: the command's --organization, else the signed-in user's own. A user
+    of an organization acts only as it: never as another unit named by a caller (a forged assertion)."""
+    own = getattr(actor, "organization", None)
+    if organization is not None and getattr(actor, "organization_scoped", False) and organization.pk != own.pk:
+        raise DomainError("not_your_unit", "只能以本单位名义导入或认定", "you act only in your own organization's name")
+    return organization if organization is not None else own
 
 
 def may_decide(actor: Any, person: Person) -> bool:

@@ -98,9 +98,10 @@ class TokenForm(forms.Form):
 
 
 def _locked_out(request: HttpRequest) -> HttpResponse:
-    logout(request)
+    # The wait is read before signing out: at the second step the user name comes from the session.
     # The same context django-axes gives this template when it refuses a password.
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_timedelta": cool_off(request)}
+    logout(request)
     return render(request, "web/locked_out.html", context, status=429)
 
 
