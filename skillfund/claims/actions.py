@@ -64,6 +64,9 @@ def claim_submit(
         )
     if kind not in Claim.Kind.values:
         raise DomainError("claim_kind", "补贴类型无效", f"unknown claim kind {kind}")
+    # The engine judges a claim on the parameters in force on its end date: refused now, with the
+    # parameter and the date named, rather than a claim no decision can ever be made on.
+    default_parameters().require_in_force(end_date)
     claim = Claim.objects.create(
         reference=reference or f"C{uuid.uuid4().hex[:12].upper()}",
         kind=kind,

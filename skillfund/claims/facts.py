@@ -40,8 +40,9 @@ _STATUS_SQL = """
 SELECT s.person_id, s.kind, s.valid_from, s.valid_to FROM registry_personstatus s
 WHERE s.person_id IN (SELECT c.person_id FROM claims_claim c WHERE {where})
 """
-# Past grants with the claim they paid: load_facts leaves out the grants of the claims being
-# decided (a re-run decides them afresh), by claim id in memory rather than a join in SQL.
+# Past grants with the claim they paid (none for a history grant, recorded from before the
+# platform): load_facts leaves out the grants of the claims being decided (a re-run decides them
+# afresh), by claim id in memory rather than a join in SQL.
 _HISTORY_SQL = """
 SELECT g.person_id, g.subject, NULLIF(g.level_key, 0), g.end_date, g.claim_id FROM claims_grant g
 WHERE g.kind <> 'work_based' AND g.person_id IN (SELECT c.person_id FROM claims_claim c WHERE {where})
@@ -97,7 +98,9 @@ def load_facts(
             claims, statuses, history = frames()
     else:
         claims, statuses, history = frames()
-    history = history.filter(pl.col("claim_id").is_in(claims["claim_id"].implode()).not_()).drop("claim_id")
+    # A history grant (a past subsidy, recorded without a claim) has no claim id and always counts.
+    being_decided = pl.col("claim_id").is_in(claims["claim_id"].implode()).fill_null(False)
+    history = history.filter(being_decided.not_()).drop("claim_id")
     return claims, statuses, history
 
 

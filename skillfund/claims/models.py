@@ -2,7 +2,8 @@
 
 A claim asks for a subsidy for one person and one training. A decision is the engine's answer,
 stored with the facts it used and the rules version, so it can be re-run exactly. A grant is a
-decision that was approved: grants are the history the engine counts, and the database itself
+decision that was approved, or a past subsidy recorded from before the platform (a history grant):
+grants are the history the engine counts, and the database itself
 holds the quotas — one grant per person, occupation and level ever (unique constraint), and a
 per-person-and-year tally whose `used` may never exceed its `cap` (check constraint), updated
 under a row lock on the person.
@@ -251,11 +252,22 @@ class QuotaTally(models.Model):
 
 
 class Grant(models.Model):
-    """An approved subsidy: the history every later decision counts, across all departments."""
+    """A subsidy granted: the history every later decision counts, across all departments.
+
+    Most are decided here (origin "policy": a claim and its decision). A history grant (origin
+    "history") is a subsidy granted before the platform, under an earlier programme or in the
+    provincial system (claims/history.py): not decided under this policy, so it has no claim and no
+    decision, but it sits in the same table so the database holds §3.3.b for it too.
+    """
+
+    class Origin(models.TextChoices):
+        POLICY = "policy", _("decided under this policy")
+        HISTORY = "history", _("past subsidy (before the platform or in another system)")
 
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="grants")
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="grant")
-    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="grant")
+    origin = models.CharField(_("origin"), max_length=8, choices=Origin.choices, default=Origin.POLICY)
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="grant", null=True, blank=True)
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="grant", null=True, blank=True)
     kind = models.CharField(max_length=16, choices=Claim.Kind.choices)
     subject = models.CharField(_("occupation"), max_length=40)
     level_key = models.PositiveSmallIntegerField(help_text=_("skill level; 0 = a certificate without level"))
@@ -263,8 +275,13 @@ class Grant(models.Model):
     end_date = models.DateField()
     months = models.PositiveSmallIntegerField(default=0)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # What a history grant's source states (a policy grant's are on its claim).
+    certificate_kind = models.CharField(_("certificate"), max_length=24, blank=True)
+    certificate_number = models.CharField(_("certificate number"), max_length=60, blank=True)
+    granting_unit = models.CharField(_("granting unit"), max_length=100, blank=True)
+    source_system = models.CharField(_("source system"), max_length=100, blank=True)
     granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    granted_at = models.DateTimeField()
+    granted_at = models.DateTimeField(help_text=_("when it was granted here, or recorded for a history grant"))
 
     class Meta:
         verbose_name = _("grant")
@@ -276,6 +293,13 @@ class Grant(models.Model):
                 fields=["person", "subject", "level_key"], condition=~Q(kind="work_based"), name="grant_never_twice"
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="grant_amount_not_negative"),
+            # A policy grant pays a decided claim; a history grant was decided elsewhere and names
+            # where it came from.
+            models.CheckConstraint(
+                condition=Q(origin="policy", claim__isnull=False, decision__isnull=False)
+                | (Q(origin="history", claim__isnull=True, decision__isnull=True) & ~Q(source_system="")),
+                name="grant_origin_decided_or_sourced",
+            ),
         ]
         indexes = [models.Index(fields=["person", "year"])]
 

@@ -51,7 +51,7 @@ def decide(claims: pl.DataFrame, statuses: pl.DataFrame, history: pl.DataFrame, 
         .with_columns(_parameter_columns(claims["end_date"], params))
         .join(_status_bits(claims.lazy(), statuses.lazy()), on="claim_id", how="left")
         .with_columns(pl.col("status_bits").fill_null(0))
-        .pipe(_with_history, history, occupations)
+        .pipe(_with_history, history, occupations, params["annual_cap"].values[0].since)
         .with_columns(_ELIGIBILITY_CHECKS)
         .with_columns(_BASE)
     )
@@ -156,13 +156,21 @@ def _key(person: pl.Expr, occupation: pl.Expr, level: pl.Expr) -> pl.Expr:
     return (person.cast(pl.Int64) * 1_048_576 + occupation) * 8 + level.cast(pl.Int64)
 
 
-def _with_history(facts: pl.LazyFrame, history: pl.DataFrame, occupations: pl.Enum | None) -> pl.LazyFrame:
-    """Grants before this batch: how many in the claim's year, and whether occupation+level repeats."""
+def _with_history(
+    facts: pl.LazyFrame, history: pl.DataFrame, occupations: pl.Enum | None, cap_from: date
+) -> pl.LazyFrame:
+    """Grants before this batch: how many in the claim's year, and whether occupation+level repeats.
+
+    §3.3.b's never-twice has no time limit, so every past grant repeats; its yearly cap counts only
+    grants from the day the cap is in force (`cap_from`, the programme's start): a subsidy of an
+    earlier programme in the same calendar year was granted under no such cap.
+    """
     hist = history.select(
         year_key=pl.col("person_id").cast(pl.Int64) * 10_000 + pl.col("end_date").dt.year(),
         key=_key(pl.col("person_id"), _occupation_code(occupations), pl.col("level").fill_null(0)),
+        under_cap=pl.col("end_date") >= cap_from,
     )
-    in_year = hist.lazy().group_by("year_key").agg(hist_in_year=pl.len())
+    in_year = hist.lazy().filter("under_cap").group_by("year_key").agg(hist_in_year=pl.len())
     return (
         facts.with_columns(
             occ_code=_occupation_code(occupations),

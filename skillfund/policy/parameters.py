@@ -23,9 +23,23 @@ from typing import Any
 
 import yaml
 
+from skillfund.core.errors import DomainError
 
-class ParameterNotInForce(LookupError):
-    pass
+
+class ParameterNotInForce(DomainError, LookupError):
+    """No value of a parameter is in force on a date: a clear refusal naming both, never a crash."""
+
+    def __init__(self, parameter: Parameter, on: date) -> None:
+        first = parameter.values[0].since if parameter.values else None
+        since_zh = f"（自{first}起施行）" if first else ""
+        since_en = f" (in force from {first})" if first else ""
+        super().__init__(
+            "parameter_not_in_force",
+            f"{on}没有有效的参数“{parameter.description.get('zh', parameter.name)}”{since_zh}",
+            f"no value of {parameter.description.get('en', parameter.name)} ({parameter.name}) is in force"
+            f" on {on}{since_en}",
+        )
+        self.parameter, self.on = parameter.name, on
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,7 @@ class Parameter:
     def at(self, on: date) -> DatedValue:
         i = bisect.bisect_right([v.since for v in self.values], on)
         if i == 0:
-            raise ParameterNotInForce(f"parameter {self.name} has no value in force on {on}")
+            raise ParameterNotInForce(self, on)
         return self.values[i - 1]
 
 
@@ -66,6 +80,17 @@ class ParameterSet:
 
     def value(self, name: str, on: date) -> Any:
         return self.parameters[name].at(on).value
+
+    def require_in_force(self, on: date) -> None:
+        """Every parameter has a value in force on `on` (the engine judges a claim on its end date);
+        else `ParameterNotInForce` names the first that has none."""
+        for parameter in self.parameters.values():
+            parameter.at(on)
+
+    @property
+    def first_day(self) -> date:
+        """The first day on which every parameter is in force: the programme's start (2019-11-28)."""
+        return max(p.values[0].since for p in self.parameters.values())
 
     @classmethod
     def load(cls, folder: Path) -> ParameterSet:
