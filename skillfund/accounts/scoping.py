@@ -309,7 +309,11 @@ def decisions_visible_to(user: Any) -> QuerySet[Decision]:
 
 
 def grants_visible_to(user: Any) -> QuerySet[Grant]:
-    return Grant.objects.filter(claim__in=claims_visible_to(user))
+    """A grant follows its claim; a history grant (a past subsidy, no claim) follows its person,
+    since whoever sees the person needs to know what §3.3.b already counts for them."""
+    return Grant.objects.filter(
+        Q(claim__in=claims_visible_to(user)) | Q(origin=Grant.Origin.HISTORY, person__in=persons_visible_to(user))
+    )
 
 
 def quota_tallies_visible_to(user: Any) -> QuerySet[QuotaTally]:

@@ -175,7 +175,7 @@ def claims_grant(*, claims: list[Claim], actor: Any) -> list[Decision]:
             if not work:
                 per_year[(claim.person_id, claim.end_date.year, row["p_annual_cap"])] += 1
     Decision.objects.bulk_create(decisions)
-    _count_against_tallies(per_year)
+    count_against_tallies(per_year)
     Grant.objects.bulk_create(grants)  # the unique constraint refuses a repeat even if all else failed
     granted = {g.claim_id for g in grants}
     Claim.objects.filter(pk__in=granted).update(status=Claim.Status.GRANTED)
@@ -192,7 +192,7 @@ def claims_grant(*, claims: list[Claim], actor: Any) -> list[Decision]:
     return decisions
 
 
-def _count_against_tallies(per_year: Counter) -> None:
+def count_against_tallies(per_year: Counter) -> None:
     """Add the grants to each person's yearly tally; the check constraint refuses going over the cap."""
     if not per_year:
         return

@@ -98,8 +98,8 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Grant)
 class GrantAdmin(ReadOnlyAdmin):
-    list_display = ("person", "subject", "level_key", "year", "amount", "granted_at")
-    list_filter = ("year", "kind")
+    list_display = ("person", "origin", "subject", "level_key", "year", "amount", "source_system", "granted_at")
+    list_filter = ("origin", "year", "kind")
     list_select_related = ("person",)
 
 

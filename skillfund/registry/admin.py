@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skillfund.accounts.admin_scoping import ReadOnlyInline, ScopedModelAdmin
+from skillfund.catalog.models import Occupation
+from skillfund.claims.models import Grant
 from skillfund.core.errors import DomainError
 from skillfund.registry import assertion, idnumbers
 from skillfund.registry.actions import (
@@ -108,6 +110,42 @@ class DeclaredInline(ReadOnlyInline):
     verbose_name_plural = _("declared categories (申报，未经认定单位核实的不计入补贴规则)")
 
 
+class GrantInline(ReadOnlyInline):
+    """既往补贴 / past subsidies: history grants and this platform's own, which §3.3.b counts."""
+
+    model = Grant
+    fk_name = "person"
+    fields = ("origin", "occupation", "level", "year", "amount", "granting_unit", "source_system")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name = _("past subsidy")
+    verbose_name_plural = _("既往补贴 / past subsidies (§3.3.b: never the same occupation and level twice)")
+    ordering = ("-end_date", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim__department")
+
+    @admin.display(description=_("occupation"))
+    def occupation(self, obj: Grant) -> str:
+        name = Occupation.objects.filter(code=obj.subject).values_list("name", flat=True).first()
+        return f"{obj.subject} {name or ''}".strip()
+
+    @admin.display(description=_("skill level"))
+    def level(self, obj: Grant) -> str:
+        return str(obj.level_key) if obj.level_key else _("without level")
+
+    @admin.display(description=_("granting unit"))
+    def granting_unit(self, obj: Grant) -> str:
+        if obj.granting_unit:
+            return obj.granting_unit
+        department = obj.claim.department if obj.claim else None
+        return department.name if department else "—"
+
+    @admin.display(description=_("source system"))
+    def source_system(self, obj: Grant) -> str:
+        return obj.source_system or "SkillFund"
+
+
 class FindForm(forms.Form):
     id_number = forms.CharField(
         label=_("citizen ID number"),
@@ -133,7 +171,7 @@ class PersonAdmin(ScopedModelAdmin):
     list_filter = ("sex", "hukou_rural", "receives_pension")
     search_fields = ("name",)
     search_help_text = _("Name. To find a person by full ID number, use “Find by ID number”.")
-    inlines = (StatusInline, DeclaredInline, RosterInline)
+    inlines = (StatusInline, DeclaredInline, GrantInline, RosterInline)
 
     def get_list_display(self, request):
         born = "birth_date" if request.user.may_reveal_id_numbers else "age"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("otp/setup/", views.otp_setup_view, name="otp_setup"),
     path("roster/template.xlsx", views.roster_template, name="roster_template"),
     path("roster/import/", views.roster_import_view, name="roster_import"),
+    path("history/import/", views.history_import_view, name="history_import"),
 ]

@@ -39,6 +39,7 @@ from skillfund.accounts import permissions
 from skillfund.accounts.actions import totp_device_confirm, totp_device_start
 from skillfund.accounts.lockout import cool_off
 from skillfund.accounts.middleware import SECOND_STEP_PENDING
+from skillfund.claims.history import history_import, may_import_history
 from skillfund.core.errors import DomainError, InvalidInput
 
 RELAXED_NOTICE = "演示环境：已放宽第二验证因素 / Demo: second factor relaxed"
@@ -202,6 +203,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "back_office": admin.site.has_permission(request),
         "roster_template": _roster_template_available(),
         "roster_import": _may_import(user),
+        "history_import": may_import_history(user),
         "second_factor_on": user.is_verified(),
         "relaxed_notice": None if settings.SKILLFUND_REQUIRE_2FA else RELAXED_NOTICE,
     }
@@ -258,3 +260,32 @@ def roster_import_view(request: HttpRequest) -> HttpResponse:
         "roster_template": _roster_template_available(),
     }
     return render(request, "web/roster_import.html", context)
+
+
+class HistoryUploadForm(forms.Form):
+    file = forms.FileField(label=_("Past subsidies file (.xlsx or .csv)"))
+
+
+@login_required
+def history_import_view(request: HttpRequest) -> HttpResponse:
+    """Record past subsidies (§3.3.b) as history grants: the HR bureau only (the action checks too)."""
+    user = request.user
+    if not may_import_history(user):
+        raise PermissionDenied
+    form = HistoryUploadForm(request.POST or None, request.FILES or None)
+    result, problems = None, []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = history_import(actor=user, file=upload, file_name=upload.name)
+        except InvalidInput as exc:
+            problems = exc.problems
+        except DomainError as exc:
+            form.add_error(None, f"{exc.zh} / {exc.en}")
+    context = {
+        "form": form,
+        "result": result,
+        "problems": problems[:PROBLEMS_SHOWN],
+        "problem_count": len(problems),
+    }
+    return render(request, "web/history_import.html", context)
