@@ -338,7 +338,7 @@ class _Checker(tabular.RowChecker):
         self.claims, self.today = claims, today
         self.parsers = {**_PARSERS, "id_number": lambda value: tabular.id_number(value, today).number}
         # The engine needs every parameter in force on a claim's end date.
-        self.policy_start = max(p.values[0].since for p in params.parameters.values())
+        self.params, self.policy_start = params, params.first_day
         self.lookup_size = min(tabular.CHUNK, (connection.features.max_query_params or tabular.CHUNK) - 10)
         self.first_row: dict[str, int] = {}  # claim reference -> the row that first names it
 
@@ -380,12 +380,12 @@ class _Checker(tabular.RowChecker):
             self.problem("end_date", end, f"早于开始日期{start}", f"before the start date {start}", n)
         if end and end > self.today:
             self.problem("end_date", end, "培训尚未结束，不能申请补贴", f"after today ({self.today}): not ended yet", n)
-        if end and end < self.policy_start:
+        if end and (refusal := self.params.not_in_force(end)) is not None:
             self.problem(
                 "end_date",
                 end,
-                f"早于政策施行日期{self.policy_start}",
-                f"before the policy applies ({self.policy_start})",
+                f"早于政策施行日期{self.policy_start}：{refusal.zh}",
+                f"before the policy applies ({self.policy_start}): {refusal.en}",
                 n,
             )
         return len(self.claims.problems) == before

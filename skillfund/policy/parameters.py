@@ -81,11 +81,17 @@ class ParameterSet:
     def value(self, name: str, on: date) -> Any:
         return self.parameters[name].at(on).value
 
-    def require_in_force(self, on: date) -> None:
-        """Every parameter has a value in force on `on` (the engine judges a claim on its end date);
-        else `ParameterNotInForce` names the first that has none."""
+    def not_in_force(self, on: date) -> ParameterNotInForce | None:
+        """The refusal naming the first parameter with no value in force on `on`, if any."""
         for parameter in self.parameters.values():
-            parameter.at(on)
+            if not parameter.values or on < parameter.values[0].since:
+                return ParameterNotInForce(parameter, on)
+        return None
+
+    def require_in_force(self, on: date) -> None:
+        """Every parameter has a value in force on `on` (the engine judges a claim on its end date)."""
+        if (refusal := self.not_in_force(on)) is not None:
+            raise refusal
 
     @property
     def first_day(self) -> date:
