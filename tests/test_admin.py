@@ -114,7 +114,8 @@ def test_person_edit_goes_through_the_registry_action(client, users):
     hr = users[Role.HR_STAFF]
     person = make_person(actor=hr, name="钱七")
     data = {"name": "钱七七", "phone": "13900000000", "hukou_region": "150602", "residence_region": "150603"}
-    for prefix in ("statuses", "roster_entries", "declared_categories"):  # the read-only inlines' management forms
+    # the read-only inlines' management forms
+    for prefix in ("statuses", "roster_entries", "declared_categories", "grants"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     response = as_user(client, hr).post(reverse("admin:registry_person_change", args=[person.pk]), data)
     assert response.status_code == 302

@@ -174,7 +174,7 @@ def test_editing_someone_elses_record_in_the_back_office_is_a_request(client, pe
     RosterEntry.objects.create(person=person, organization=intruder.organization)
     before = snapshot(person)
     data = {"name": "冒名", "phone": "", "hukou_region": "150602", "residence_region": "150602", "job_region": ""}
-    for prefix in ("statuses", "roster_entries", "declared_categories"):
+    for prefix in ("statuses", "roster_entries", "declared_categories", "grants"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     client.force_login(intruder)
     client.post(reverse("admin:registry_person_change", args=[person.pk]), data)
