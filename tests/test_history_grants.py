@@ -414,3 +414,34 @@ def test_a_claims_file_row_ending_before_the_parameters_is_a_row_error(people, t
     assert (problem.row, problem.column) == (2, "培训结束日期")
     assert "没有有效的参数" in problem.zh and "2019-06-30" in problem.en
     assert not Claim.objects.exists()
+
+
+def test_deciding_or_granting_a_claim_dated_before_the_parameters_is_a_clear_error(people):
+    # Such a claim can no longer be submitted; one written before that fix is refused, not crashed on.
+    it = item("electrician-5", 2019)
+    old = Claim.objects.create(
+        reference="OLD-1",
+        person=people["wang"],
+        catalog_item=it,
+        training_region="150602",
+        start_date=date(2019, 6, 1),
+        end_date=date(2019, 6, 30),
+        subject="6-31-01-03",
+        level=5,
+        standard=it.standard,
+    )
+    for act in (claim_decide, claim_grant):
+        with pytest.raises(DomainError) as refused:
+            act(claim=old, actor=None)
+        assert refused.value.code == "parameter_not_in_force" and "2019-06-30" in refused.value.en
+    assert not old.decisions.exists() and not Grant.objects.exists()
+
+
+def test_previewing_a_class_before_the_parameters_is_a_clear_error(people):
+    plan = make_class_plan(start=date(2019, 6, 3), catalog_item=make_catalog_item(year=2019, code="e5-2019"))
+    with pytest.raises(DomainError) as refused:
+        enrolment_create(
+            class_plan=plan, person=people["wang"], actor=None, preview=enrolment_preview, now=at(date(2019, 5, 25), 9)
+        )
+    assert refused.value.code == "parameter_not_in_force"
+    assert not plan.enrolments.exists()
