@@ -260,7 +260,8 @@ def disclosure(*, year: int | None, period_start: date, period_end: date) -> Dis
         types[_type_key(place.training_type)].people |= people
         districts[_district_key(place.region)].people |= people
 
-    trained = Grant.objects.filter(end_date__gte=period_start, end_date__lte=period_end)
+    # Persons this programme subsidized: past subsidies recorded from elsewhere (history grants) are not.
+    trained = Grant.objects.filter(end_date__gte=period_start, end_date__lte=period_end, origin=Grant.Origin.POLICY)
     persons = 0
     for department_id, training_type, region, person_id in trained.values_list(
         "claim__department_id", "claim__catalog_item__training_type", "claim__training_region", "person_id"
@@ -454,7 +455,7 @@ def _department_rows(cells: dict[int | None, _Cell], *, year: int | None, period
     so_far: dict[int | None, int] = {}
     if year is not None:
         so_far = dict(
-            Grant.objects.filter(end_date__gte=date(year, 1, 1), end_date__lte=period_end)
+            Grant.objects.filter(end_date__gte=date(year, 1, 1), end_date__lte=period_end, origin=Grant.Origin.POLICY)
             .values_list("claim__department_id")
             .annotate(n=Count("id"))
             .order_by()
