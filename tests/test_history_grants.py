@@ -3,6 +3,7 @@ the person's record; a claim dated before the parameters is refused before anyth
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -458,3 +459,37 @@ def test_the_public_disclosure_counts_only_this_programmes_grants(people):
     before = persons()
     record(csv_of(*(electrician_3(people["numbers"][k], end="2020-04-01") for k in ("wang", "li"))))
     assert Grant.objects.filter(year=2020).count() == 3 and persons() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_an_import_racing_approvals_leaves_one_grant_per_occupation_and_level_and_a_true_tally():
+    occupations_load(path=policy_data.data_path("catalog", "occupations.yaml"))
+    catalog_load(path=policy_data.data_path("catalog", "ordos-2020.yaml"))
+    number = make_id(birth=date(1988, 8, 8), seq=88)
+    person = make_person(id_number=number)
+    claims = [claim_for(person, code, month=m) for code, m in (("electrician-3", 5), ("welder-5", 6))]
+    data = csv_of(electrician_3(number, end="2020-02-01"), electrician_3(number, occupation="4-03-02-01", level="5"))
+    barrier = threading.Barrier(1 + len(claims))
+    outcomes: list[object] = []
+
+    def run(work) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(work())
+        except Exception as exc:  # a refusal is an outcome; anything else fails the test below
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    works = [lambda: record(data)] + [lambda c=c: claim_grant(claim=c, actor=None).eligible for c in claims]
+    threads = [threading.Thread(target=run, args=(w,)) for w in works]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, InvalidInput)] == []
+    assert Grant.objects.filter(person=person, subject="6-31-01-03", level_key=3).count() == 1
+    in_2020 = Grant.objects.filter(person=person, year=2020).count()
+    assert QuotaTally.objects.get(person=person, year=2020).used == in_2020
