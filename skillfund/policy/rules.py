@@ -57,7 +57,9 @@ PLACES: tuple[tuple[str, str, str], ...] = (
 def _same_area(place: str) -> pl.Expr:
     """The training region and `place` lie in one area at the level in force (6, 4 or 2 digits)."""
     digits = param("training_place_level")
-    same = {n: col("training_region").str.slice(0, n) == col(place).str.slice(0, n) for n, _, _ in REGION_LEVELS.values()}
+    same = {
+        n: col("training_region").str.slice(0, n) == col(place).str.slice(0, n) for n, _, _ in REGION_LEVELS.values()
+    }
     return pl.when(digits == 6).then(same[6]).when(digits == 4).then(same[4]).otherwise(same[2]).fill_null(False)
 
 
