@@ -69,7 +69,9 @@ def claim_submit(
     certificate_number = certificate_number.strip()
     if certificate_kind and certificate_kind not in CertificateKind.values:
         raise DomainError("claim_certificate", "证书类型无效", f"unknown certificate kind {certificate_kind}")
-    _ensure_certificate(catalog_item, person=person, kind=certificate_kind, number=certificate_number)
+    # Training through work is decided without a certificate (§3.3.g): not compared with its item.
+    compared = None if kind == Claim.Kind.WORK_BASED else catalog_item
+    _ensure_certificate(compared, person=person, kind=certificate_kind, number=certificate_number)
     months = _work_training_months(
         kind, person=person, employment=employment, start=start_date, end=end_date, given=months
     )
@@ -106,7 +108,7 @@ def claim_submit(
     return claim
 
 
-def _ensure_certificate(item: CatalogItem, *, person: Person, kind: str, number: str) -> None:
+def _ensure_certificate(item: CatalogItem | None, *, person: Person, kind: str, number: str) -> None:
     """§3.3.a: the certificate is the item's, the recorded one if its number is on record, and
     not claimed before (the partial unique constraint on claims backs the last)."""
     recorded = Certificate.objects.filter(number=number).first() if number else None

@@ -27,7 +27,7 @@ class ClaimProblem:
 
 def certificate_problem(
     *,
-    item: CatalogItem,
+    item: CatalogItem | None,
     person_id: int | None,
     kind: str,
     number: str,
@@ -37,7 +37,8 @@ def certificate_problem(
     """The certificate a claim names must be the one its catalog item leads to (§3.3.a): of the
     item's kind, occupation and level. A number on record (`recorded`, a training.Certificate)
     is judged by the recorded certificate — its holder, kind, occupation and level; a number
-    already used by another claim (`claimed_by`, that claim's reference) is refused."""
+    already used by another claim (`claimed_by`, that claim's reference) is refused. `item` None:
+    a claim whose decision reads no certificate (以工代训, §3.3.g) is not compared with its item."""
     if not kind:
         if number:
             return ClaimProblem(
@@ -64,6 +65,9 @@ def certificate_problem(
                 f"certificate {number} is on record as {recorded.kind}",
                 "§3.3.a",
             )
+    if item is None:
+        mismatch = None
+    elif recorded is not None:
         mismatch = certificate_matches(
             item, kind=recorded.kind, level=recorded.level, occupation_id=recorded.occupation_id
         )

@@ -22,7 +22,7 @@ def certificate_matches(
     """None when a certificate of this kind, level and occupation is the one `item` leads to;
     otherwise the first difference, with what the item expects, in Chinese and English."""
     expected = (
-        ("kind", "证书类型", "certificate kind", kind, item.certificate_kind, item.get_certificate_kind_display()),
+        ("kind", "类型", "kind", kind, item.certificate_kind, item.get_certificate_kind_display()),
         ("occupation", "职业", "occupation", occupation_id, item.occupation_id, str(item.occupation or "—")),
         ("level", "等级", "level", level, item.level, item.get_level_display() if item.level else "—"),
     )
