@@ -122,6 +122,31 @@ def _ensure_certificate(item: CatalogItem | None, *, person: Person, kind: str, 
         raise DomainError(problem.code, problem.zh, problem.en, clause=problem.clause)
 
 
+def ensure_certificates_match(claims: list[Claim]) -> None:
+    """Before claims go to review (any path, the API's too): each certificate is still its catalog
+    item's and, if on record, the claimant's (§3.3.a) — a claim from before these checks, or
+    written around them, is refused naming its reference."""
+    items = CatalogItem.objects.in_bulk({c.catalog_item_id for c in claims if c.catalog_item_id})
+    numbers = {c.certificate_number for c in claims if c.certificate_number}
+    recorded = {c.number: c for c in Certificate.objects.filter(number__in=numbers)} if numbers else {}
+    for claim in claims:
+        item = items.get(claim.catalog_item_id)
+        problem = certificate_problem(
+            item=None if claim.kind == Claim.Kind.WORK_BASED else item,
+            person_id=claim.person_id,
+            kind=claim.certificate_kind,
+            number=claim.certificate_number,
+            recorded=recorded.get(claim.certificate_number),
+        )
+        if problem is not None:
+            raise DomainError(
+                problem.code,
+                f"明细{claim.reference}：{problem.zh}",
+                f"claim {claim.reference}: {problem.en}",
+                clause=problem.clause,
+            )
+
+
 def _work_training_months(
     kind: str, *, person: Person, employment: Employment | None, start: date, end: date, given: int
 ) -> int:
