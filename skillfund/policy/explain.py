@@ -46,12 +46,19 @@ def _place_fields(row: dict[str, Any]) -> dict[str, Any]:
     digits = row.get("p_training_place_level")
     training = row.get("training_region")
     level = next((names for names in REGION_LEVELS.values() if names[0] == digits), None)
-    if level is None or not training:
-        return {}
-    fields = {"place_level_zh": level[1], "place_level": level[2], "place_area": area_of(training, digits)}
+    unknown = dict.fromkeys(("place_level_zh", "place_level", "place_area"), "—")
+    fields = (
+        unknown
+        if level is None or not training
+        else {
+            "place_level_zh": level[1],
+            "place_level": level[2],
+            "place_area": area_of(training, digits),
+        }
+    )
     for column, zh, en in PLACES:
         place = row.get(column)
-        if place and area_of(place, digits) == fields["place_area"]:
+        if level is not None and place and area_of(place, digits) == fields["place_area"]:
             return {**fields, "place_matched": place, "place_matched_zh": zh, "place_matched_en": en}
     return {**fields, "place_matched": "—", "place_matched_zh": "—", "place_matched_en": "—"}
 
