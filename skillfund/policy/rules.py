@@ -54,13 +54,14 @@ PLACES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _area(column: str) -> pl.Expr:
+    """A region code's leading digits at the level in force (6, 4 or 2: parameter training_place_level)."""
+    return col(column).str.slice(0, param("training_place_level"))
+
+
 def _same_area(place: str) -> pl.Expr:
-    """The training region and `place` lie in one area at the level in force (6, 4 or 2 digits)."""
-    digits = param("training_place_level")
-    same = {
-        n: col("training_region").str.slice(0, n) == col(place).str.slice(0, n) for n, _, _ in REGION_LEVELS.values()
-    }
-    return pl.when(digits == 6).then(same[6]).when(digits == 4).then(same[4]).otherwise(same[2]).fill_null(False)
+    """The training region and `place` lie in one area at the level in force."""
+    return (_area("training_region") == _area(place)).fill_null(False)
 
 
 def area_of(region: str, digits: int) -> str:
