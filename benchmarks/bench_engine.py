@@ -62,7 +62,7 @@ def read_parquet(folder: Path):
 
 
 def to_facts(raw):
-    """The data set as the engine's facts: regions as given, money in fen, one funding mode."""
+    """The data set as the engine's facts: regions as text, money in fen, one funding mode."""
     import polars as pl
 
     claims = (
@@ -73,10 +73,10 @@ def to_facts(raw):
             "claim_id",
             "person_id",
             pl.lit("individual").alias("funding_mode"),
-            "training_region",
-            "hukou_region",
-            "residence_region",
-            "job_region",
+            # Region codes as text, as the engine takes them (§3.3.a compares their leading digits);
+            # synth.py's numbers 1–30 are shorter than any level's prefix, so at every level of
+            # training_place_level they compare exactly, as the reference counts assume.
+            *(pl.col(c).cast(pl.String) for c in ("training_region", "hukou_region", "residence_region", "job_region")),
             pl.col("rural").alias("hukou_rural"),
             "pension",
             pl.col("certificate").cast(pl.String),

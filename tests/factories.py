@@ -135,12 +135,17 @@ def make_class_plan(
     approver: User | None = None,
     **fields,
 ) -> ClassPlan:
-    """A class plan with one session a day, filed by the platform and approved by HR before it starts."""
+    """A class plan with one session a day, filed by the platform and approved by HR before it starts.
+    The institution is approved for the catalog item (§4.4.c) unless `approved_for_item=False`."""
+    institution = institution or OrganizationFactory()
+    catalog_item = catalog_item or make_catalog_item(year=start.year)
+    if fields.pop("approved_for_item", True):
+        catalog_item.approved_institutions.add(institution)
     plan = class_plan_create(
         actor=None,
         code=fields.pop("code", f"BJ-{next(_seq):05d}"),
-        institution=institution or OrganizationFactory(),
-        catalog_item=catalog_item or make_catalog_item(year=start.year),
+        institution=institution,
+        catalog_item=catalog_item,
         department=department or DepartmentFactory(),
         funding_mode=fields.pop("funding_mode", ClassPlan.FundingMode.INDIVIDUAL),
         region=fields.pop("region", "150602"),

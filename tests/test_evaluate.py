@@ -26,7 +26,7 @@ from skillfund.core.models import AuditRecord
 from skillfund.organizations.models import Organization
 from skillfund.registry.actions import person_status_add
 from skillfund.registry.idnumbers import mask
-from skillfund.training.actions.work import employment_create
+from skillfund.training.actions.work import employment_create, work_training_month_record
 from tests.factories import DepartmentFactory, OrganizationFactory, make_class_plan, make_person
 from tests.idgen import make_id
 
@@ -327,7 +327,11 @@ def test_a_class_code_brings_the_class_plans_facts_and_department(tmp_path, ids,
 def test_training_through_work_names_its_employer(tmp_path, ids):
     workshop = OrganizationFactory(kind=Organization.Kind.POVERTY_WORKSHOP)
     poor = Claim._meta.get_field("person").related_model.objects.get(id_masked=mask(ids["poor"]))
-    employment_create(employer=workshop, person=poor, start_date=date(2020, 3, 2), actor=None)
+    employment = employment_create(employer=workshop, person=poor, start_date=date(2020, 3, 2), actor=None)
+    for month in (3, 4, 5, 6):
+        work_training_month_record(
+            employment=employment, month=date(2020, month, 1), hours=Decimal("20"), content="岗位实训", actor=None
+        )
     header = "claim,id_number,item,training_region,start_date,end_date,kind,months,employer,certificate"
     good = (
         f"W-1,{ids['poor']},housekeeping-5,150602,2020-03-02,2020-06-30,以工代训,4,{workshop.credit_code},培训合格证书"
@@ -338,10 +342,38 @@ def test_training_through_work_names_its_employer(tmp_path, ids):
     assert Claim.objects.get(reference="W-1").employment.employer == workshop
 
     nobody = good.replace("W-1", "W-2").replace(ids["poor"], ids["plain"])
-    no_months = good.replace("W-1", "W-3").replace(",4,", ",,")
+    # Months already claimed by W-1 are not claimed again (§3.3.g), with or without a number.
+    again = good.replace("W-1", "W-3").replace(",4,", ",,")
     with pytest.raises(InvalidInput) as exc:
-        evaluate(tmp_path, f"{header}\n{nobody}\n{no_months}\n")
+        evaluate(tmp_path, f"{header}\n{nobody}\n{again}\n")
     assert [(p.row, p.column) for p in exc.value.problems] == [(2, "employer"), (3, "months")]
+    assert "not claimed before" in exc.value.problems[1].en
+
+
+def test_training_through_work_months_are_the_recorded_rows(tmp_path, ids):
+    """§3.3.g: the months subsidized are counted from the recorded monthly training rows within the
+    claim's period; a file giving another number is refused, an empty cell takes the record."""
+    workshop = OrganizationFactory(kind=Organization.Kind.POVERTY_WORKSHOP)
+    poor = Claim._meta.get_field("person").related_model.objects.get(id_masked=mask(ids["poor"]))
+    employment = employment_create(employer=workshop, person=poor, start_date=date(2020, 1, 6), actor=None)
+    for month in (1, 2, 3, 9):  # September lies outside the claimed period
+        work_training_month_record(
+            employment=employment, month=date(2020, month, 1), hours=Decimal("20"), content="岗位实训", actor=None
+        )
+    header = "claim,id_number,item,training_region,start_date,end_date,kind,months,employer"
+    row = (
+        f"{{ref}},{ids['poor']},housekeeping-5,150602,2020-01-06,2020-06-30,以工代训,{{months}},{workshop.credit_code}"
+    )
+    with pytest.raises(InvalidInput) as exc:
+        evaluate(tmp_path, f"{header}\n{row.format(ref='W-6', months=6)}\n")
+    (problem,) = exc.value.problems
+    assert (problem.row, problem.column, problem.value) == (2, "months", "6")
+    assert "3 on record (2020-01, 2020-02, 2020-03)" in problem.en and "登记3个月" in problem.zh
+    assert Claim.objects.count() == 0
+
+    result = evaluate(tmp_path, f"{header}\n{row.format(ref='W-7', months='')}\n")
+    assert (result.lines[0]["months_subsidized"], result.lines[0]["subsidy"]) == (3, Decimal("1500.00"))
+    assert Claim.objects.get(reference="W-7").months == 3
 
 
 def test_the_command_prints_a_summary(tmp_path, ids, capsys):

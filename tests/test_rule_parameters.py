@@ -70,3 +70,32 @@ def test_every_parameter_value_cites_a_clause_in_the_register():
     register = policy_data.clauses()
     for parameter in ParameterSet.load(policy_data.data_path("parameters")).parameters.values():
         assert all(v.clause in register for v in parameter.values), parameter.name
+
+
+def test_the_place_of_training_is_compared_at_the_level_in_force_on_the_claims_date(tmp_path):
+    """§3.3.a at the programme's level: Ordos compares at the prefecture; a programme (or a later
+    dated value) at county level compares the exact code, and the message names the level used."""
+    folder = tmp_path / "parameters"
+    shutil.copytree(policy_data.data_path("parameters"), folder)
+    level = folder / "training_place_level.yaml"
+    level.write_text(
+        level.read_text(encoding="utf-8") + '  2021-01-01: {value: county, clause: "§3.3.a"}\n', encoding="utf-8"
+    )
+    params = ParameterSet.load(folder)
+    dalad_in_dongsheng = {"training_region": "150602", "hukou_region": "150621", "residence_region": "150621"}
+    in_2020 = Case(
+        "t",
+        "§3.3.a",
+        "2020: prefecture",
+        {"claim": dalad_in_dongsheng, "expect": {"eligible": True, "says": ["compared at prefecture level"]}},
+    )
+    in_2021 = Case(
+        "t",
+        "§3.3.a",
+        "2021: county",
+        {
+            "claim": {**dalad_in_dongsheng, "start_date": date(2021, 3, 1), "end_date": date(2021, 3, 10)},
+            "expect": {"eligible": False, "failed": ["§3.3.a"], "says": ["均不属同一个县级行政区（培训地属150602）"]},
+        },
+    )
+    assert run_case(in_2020, params) == [] and run_case(in_2021, params) == []

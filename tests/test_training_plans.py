@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from skillfund.accounts.models import Role
 from skillfund.core.errors import DomainError
@@ -281,3 +282,72 @@ def test_institution_operator_files_only_its_own_plans():
     assert exc.value.code == "not_permitted"
     own = UserFactory(role=Role.INSTITUTION_OPERATOR, organization=plan.institution)
     assert class_plan_file(class_plan=plan, actor=own, now=BEFORE_CLASS).filed_by == own
+
+
+# ---- §4.4.c: only an institution approved for the catalog item ----------------------------------
+
+
+def test_back_office_refuses_a_plan_for_an_item_approved_only_for_another_institution(client, monkeypatch):
+    """An institution operator files, through the back office, a class of an item the catalog lists
+    for another institution only: refused, naming item and institution, and nothing is written."""
+    own, other, department = OrganizationFactory(), OrganizationFactory(), DepartmentFactory()
+    item = make_catalog_item(year=CLASS_START.year)
+    item.approved_institutions.set([other])
+    operator = UserFactory(role=Role.INSTITUTION_OPERATOR, organization=own)
+    client.force_login(operator)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: BEFORE_CLASS)
+    before = counts()
+    form = {
+        "code": "BJ-ATTACK",
+        "institution": own.pk,
+        "catalog_item": item.pk,
+        "department": department.pk,
+        "funding_mode": ClassPlan.FundingMode.INDIVIDUAL,
+        "region": "150602",
+        "venue": "东胜区培训楼 201",
+        "start_date": CLASS_START.isoformat(),
+        "end_date": (CLASS_START + timedelta(days=4)).isoformat(),
+        "capacity": 30,
+    }
+    response = client.post(reverse("admin:training_classplan_add"), form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        f"培训机构 {own} 未获准承担目录项目 {item.code}" in html
+        or f"{own} is not approved for catalog item {item.code}" in html
+    )
+    assert counts() == before
+    item.approved_institutions.add(own)  # the same form from an approved institution is accepted
+    assert client.post(reverse("admin:training_classplan_add"), form).status_code == 302
+    assert ClassPlan.objects.filter(code="BJ-ATTACK", institution=own).exists()
+
+
+def test_plan_of_an_unapproved_institution_is_refused_on_create_file_and_approve(department, dept_user):
+    other = OrganizationFactory()
+    item = make_catalog_item(year=CLASS_START.year)
+    item.approved_institutions.set([other])
+    with pytest.raises(DomainError) as exc:
+        make_class_plan(approve=False, approved_for_item=False, catalog_item=item, department=department)
+    assert (exc.value.code, exc.value.clause, exc.value.field) == (
+        "institution_not_approved_for_item",
+        "§4.4.c",
+        "catalog_item",
+    )
+    assert item.code in exc.value.zh and item.code in exc.value.en
+
+    # Approved when drafted, the approval withdrawn before filing: filing is refused.
+    plan = draft(department=department, catalog_item=item)
+    item.approved_institutions.remove(plan.institution)
+    with pytest.raises(DomainError) as exc:
+        class_plan_file(class_plan=plan, actor=None, now=BEFORE_CLASS)
+    assert exc.value.code == "institution_not_approved_for_item" and str(plan.institution) in exc.value.zh
+
+    # Filed while approved, withdrawn before the department decides: approval is refused too.
+    item.approved_institutions.add(plan.institution)
+    class_plan_file(class_plan=plan, actor=None, now=BEFORE_CLASS)
+    item.approved_institutions.remove(plan.institution)
+    with pytest.raises(DomainError) as exc:
+        class_plan_approve(class_plan=plan, actor=dept_user, now=BEFORE_CLASS + timedelta(days=1))
+    assert exc.value.code == "institution_not_approved_for_item"
+    plan.refresh_from_db()
+    assert plan.status == ClassPlan.Status.FILED

@@ -10,13 +10,15 @@ import pytest
 from django.utils import timezone
 
 from skillfund.accounts.models import Role
+from skillfund.claims.actions import claim_submit
+from skillfund.claims.models import Claim
 from skillfund.core.errors import DomainError
 from skillfund.core.models import AuditRecord
 from skillfund.organizations.models import Organization
 from skillfund.training import selectors
 from skillfund.training.actions.work import employment_create, work_training_month_record
 from skillfund.training.models import Employment, WorkTrainingMonth
-from tests.factories import OrganizationFactory, UserFactory, make_person
+from tests.factories import OrganizationFactory, UserFactory, make_catalog_item, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +121,41 @@ def test_enterprise_operator_records_only_its_own_employees(employment):
     assert exc.value.code == "not_permitted"
     own = UserFactory(role=Role.ENTERPRISE_OPERATOR, organization=employment.employer)
     assert record(employment, date(2020, 4, 1), actor=own).recorded_by == own
+
+
+# ---- a claim's months are the recorded ones (§3.3.g) ---------------------------------------------
+
+
+def work_claim(employment, *, start: date, end: date, months: int = 0, person=None):
+    return claim_submit(
+        actor=None,
+        person=person or employment.person,
+        catalog_item=make_catalog_item(code="work-based", certificate_kind="training_completion", level=None),
+        training_region="150602",
+        start_date=start,
+        end_date=end,
+        kind=Claim.Kind.WORK_BASED,
+        months=months,
+        employment=employment,
+        today=date(2021, 6, 30),
+    )
+
+
+def test_a_claim_is_for_the_recorded_months_of_its_period_each_claimed_once(employment):
+    for month in (date(2020, 3, 1), date(2020, 4, 1), date(2020, 5, 1), date(2020, 11, 1)):
+        record(employment, month)
+    with pytest.raises(DomainError) as exc:  # six claimed, three on record in the period
+        work_claim(employment, start=date(2020, 3, 16), end=date(2020, 8, 31), months=6)
+    assert (exc.value.code, exc.value.clause) == ("work_training_months_differ", "§3.3.g")
+    assert "3 on record (2020-03, 2020-04, 2020-05)" in exc.value.en
+    assert Claim.objects.count() == 0
+
+    claim = work_claim(employment, start=date(2020, 3, 16), end=date(2020, 8, 31))
+    assert claim.months == 3
+    with pytest.raises(DomainError) as exc:  # the same months again
+        work_claim(employment, start=date(2020, 4, 1), end=date(2020, 5, 31))
+    assert exc.value.code == "work_training_no_months"
+    assert work_claim(employment, start=date(2020, 3, 16), end=date(2020, 12, 31)).months == 1  # only November
+    with pytest.raises(DomainError) as exc:  # another person's employment
+        work_claim(employment, start=date(2020, 3, 16), end=date(2020, 8, 31), person=make_person())
+    assert exc.value.code == "claim_employment"

@@ -14,11 +14,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from skillfund.catalog.models import CatalogItem
+from skillfund.catalog.models import CatalogItem, CertificateKind
+from skillfund.claims.checks import certificate_problem, months_problem, unclaimed_months
 from skillfund.claims.decisions import decide_ids, decision_from_row
 from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
 from skillfund.core import audit
@@ -26,6 +27,7 @@ from skillfund.core.errors import DomainError
 from skillfund.policy.parameters import default_parameters
 from skillfund.regions.codes import is_valid_region_code
 from skillfund.registry.models import Person
+from skillfund.training.models import Certificate, Employment
 
 
 def subject_of(item: CatalogItem) -> str:
@@ -67,7 +69,16 @@ def claim_submit(
     # The engine judges a claim on the parameters in force on its end date: refused now, with the
     # parameter and the date named, rather than a claim no decision can ever be made on.
     default_parameters().require_in_force(end_date)
-    claim = Claim.objects.create(
+    certificate_number = certificate_number.strip()
+    if certificate_kind and certificate_kind not in CertificateKind.values:
+        raise DomainError("claim_certificate", "证书类型无效", f"unknown certificate kind {certificate_kind}")
+    # Training through work is decided without a certificate (§3.3.g): not compared with its item.
+    compared = None if kind == Claim.Kind.WORK_BASED else catalog_item
+    _ensure_certificate(compared, person=person, kind=certificate_kind, number=certificate_number)
+    months = _work_training_months(
+        kind, person=person, employment=employment, start=start_date, end=end_date, given=months
+    )
+    claim = Claim(
         reference=reference or f"C{uuid.uuid4().hex[:12].upper()}",
         kind=kind,
         person=person,
@@ -87,8 +98,86 @@ def claim_submit(
         months=months,
         submitted_by=actor if getattr(actor, "pk", None) else None,
     )
+    try:
+        with transaction.atomic():
+            claim.save(force_insert=True)
+    except IntegrityError:  # a concurrent claim took the reference or the certificate number
+        raise DomainError(
+            "claim_conflict",
+            "同时提交的另一申请已使用该申请编号或证书编号",
+            "a claim submitted meanwhile took this reference or certificate number",
+        ) from None
     audit.record(actor=actor, action="claim.submit", target=claim, after={"kind": kind, "item": catalog_item.code})
     return claim
+
+
+def _ensure_certificate(item: CatalogItem | None, *, person: Person, kind: str, number: str) -> None:
+    """§3.3.a: the certificate is the item's, the recorded one if its number is on record, and
+    not claimed before (the partial unique constraint on claims backs the last)."""
+    recorded = Certificate.objects.filter(number=number).first() if number else None
+    claimed_by = (
+        Claim.objects.filter(certificate_number=number).values_list("reference", flat=True).first() if number else None
+    )
+    problem = certificate_problem(
+        item=item, person_id=person.pk, kind=kind, number=number, recorded=recorded, claimed_by=claimed_by
+    )
+    if problem is not None:
+        raise DomainError(problem.code, problem.zh, problem.en, clause=problem.clause)
+
+
+def ensure_certificates_match(claims: list[Claim]) -> None:
+    """Before claims go to review (any path, the API's too): each certificate is still its catalog
+    item's and, if on record, the claimant's (§3.3.a) — a claim from before these checks, or
+    written around them, is refused naming its reference."""
+    items = CatalogItem.objects.in_bulk({c.catalog_item_id for c in claims if c.catalog_item_id})
+    numbers = {c.certificate_number for c in claims if c.certificate_number}
+    recorded = {c.number: c for c in Certificate.objects.filter(number__in=numbers)} if numbers else {}
+    for claim in claims:
+        item = items.get(claim.catalog_item_id)
+        problem = certificate_problem(
+            item=None if claim.kind == Claim.Kind.WORK_BASED else item,
+            person_id=claim.person_id,
+            kind=claim.certificate_kind,
+            number=claim.certificate_number,
+            recorded=recorded.get(claim.certificate_number),
+        )
+        if problem is not None:
+            raise DomainError(
+                problem.code,
+                f"明细{claim.reference}：{problem.zh}",
+                f"claim {claim.reference}: {problem.en}",
+                clause=problem.clause,
+            )
+
+
+def _work_training_months(
+    kind: str, *, person: Person, employment: Employment | None, start: date, end: date, given: int
+) -> int:
+    """§3.3.g: the months of a 以工代训 claim are the employment's recorded months in the period not
+    claimed before; a number given must equal them. Other claims carry no months."""
+    if kind != Claim.Kind.WORK_BASED:
+        if given:
+            raise DomainError("claim_months", "仅以工代训申请填写月数", "only training through work claims months")
+        return 0
+    if employment is None or employment.person_id != person.pk:
+        raise DomainError(
+            "claim_employment", "以工代训须指明本人的用工记录", "training through work names the person's employment"
+        )
+    # Locked, so two claims for one employment cannot count the same months.
+    employment = Employment.objects.select_for_update().get(pk=employment.pk)
+    claimed = Claim.objects.filter(employment=employment, kind=Claim.Kind.WORK_BASED).exclude(
+        status=Claim.Status.REFUSED
+    )
+    counted = unclaimed_months(
+        employment.training_months.values_list("month", flat=True),
+        start=start,
+        end=end,
+        claimed=claimed.values_list("start_date", "end_date"),
+    )
+    problem = months_problem(counted, given)
+    if problem is not None:
+        raise DomainError(problem.code, problem.zh, problem.en, clause=problem.clause)
+    return len(counted)
 
 
 @transaction.atomic

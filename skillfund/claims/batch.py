@@ -130,11 +130,13 @@ def claims_evaluate(
         if part is not None and out is not None:
             os.replace(part, out)
     except IntegrityError:
-        # Only a concurrent claim with one of the file's references gets here; all was rolled back.
+        # Only a concurrent claim with one of the file's references or certificate numbers gets
+        # here; all was rolled back.
         raise DomainError(
             "claims_conflict",
-            "判定期间其他操作提交了相同申请编号的申请，未写入任何数据，请重新运行",
-            "someone submitted a claim with one of the file's references meanwhile; nothing was written, run again",
+            "判定期间其他操作提交了相同申请编号或证书编号的申请，未写入任何数据，请重新运行",
+            "someone submitted a claim with one of the file's references or certificate numbers meanwhile; "
+            "nothing was written, run again",
         ) from None
     finally:
         if part is not None and part.exists():

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from skillfund.catalog.models import CatalogItem, CertificateKind
 from skillfund.claims.actions import subject_of
+from skillfund.claims.checks import certificate_problem, months_problem, unclaimed_months
 from skillfund.claims.models import Claim
 from skillfund.core import tabular
 from skillfund.core.errors import FieldProblem
@@ -30,7 +31,7 @@ from skillfund.policy.parameters import ParameterSet, default_parameters
 from skillfund.regions.codes import is_valid_region_code
 from skillfund.registry import idnumbers
 from skillfund.registry.models import Person
-from skillfund.training.models import ClassPlan, Employment, Enrolment
+from skillfund.training.models import Certificate, ClassPlan, Employment, Enrolment, WorkTrainingMonth
 
 CLAIM_COLUMNS: tuple[Column, ...] = (
     Column(
@@ -140,8 +141,8 @@ CLAIM_COLUMNS: tuple[Column, ...] = (
         "以工代训月数",
         "months",
         False,
-        "仅以工代训：本次申请的月数",
-        "training through work only: months claimed",
+        "仅以工代训，可空：空 = 登记的月度培训记录数；填写时须与之相符",
+        "training through work only, optional: empty = the recorded training months; if given, it must agree",
         ("月数",),
     ),
     Column(
@@ -341,6 +342,8 @@ class _Checker(tabular.RowChecker):
         self.params, self.policy_start = params, params.first_day
         self.lookup_size = min(tabular.CHUNK, (connection.features.max_query_params or tabular.CHUNK) - 10)
         self.first_row: dict[str, int] = {}  # claim reference -> the row that first names it
+        self.first_number: dict[str, tuple[int, str]] = {}  # certificate number -> (row, reference) naming it
+        self.file_periods: dict[int, list[tuple[date, date]]] = {}  # employment -> periods of earlier rows
 
     def run(self, records: list[tuple[int, dict[str, Any]]], progress: tabular.ProgressFactory | None) -> None:
         advance = progress("读取校验 reading", len(records)) if progress else (lambda n: None)
@@ -396,7 +399,9 @@ class _Checker(tabular.RowChecker):
 
     def look_up(self, parsed: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> dict[str, dict]:
         """Everything the rows name, found with a few queries per kind, not one per row."""
-        wanted: dict[str, set[Any]] = {k: set() for k in ("id_number", "class_code", "item", "employer", "department")}
+        wanted: dict[str, set[Any]] = {
+            k: set() for k in ("id_number", "class_code", "item", "employer", "department", "certificate_number")
+        }
         refs: set[str] = set()
         for _n, _raw, values in parsed:
             refs.add(values["reference"])
@@ -432,11 +437,38 @@ class _Checker(tabular.RowChecker):
             for e in Employment.objects.filter(person_id__in=chunk, employer_id__in=employer_pks):
                 employments.setdefault((e.employer_id, e.person_id), []).append(e)
         look["employments"] = employments
+        # 以工代训 (§3.3.g): the months on record and the periods already claimed, per employment.
+        employment_pks = {e.pk for found in employments.values() for e in found}
+        look["months"], look["claimed_months"] = {}, {}
+        for chunk in self._chunked(employment_pks):
+            for pk, month in WorkTrainingMonth.objects.filter(employment_id__in=chunk).values_list(
+                "employment_id", "month"
+            ):
+                look["months"].setdefault(pk, []).append(month)
+            claimed = Claim.objects.filter(employment_id__in=chunk, kind=Claim.Kind.WORK_BASED).exclude(
+                status=Claim.Status.REFUSED
+            )
+            for pk, ref, start, end in claimed.values_list("employment_id", "reference", "start_date", "end_date"):
+                look["claimed_months"].setdefault(pk, []).append((ref, start, end))
         plan_pks = [p.pk for p in look["plans"].values()]
         look["enrolments"] = {
             (e["class_plan_id"], e["person_id"]): e["pk"]
             for e in Enrolment.objects.filter(class_plan_id__in=plan_pks).values("pk", "class_plan_id", "person_id")
         }
+        # A trainee's certificate recorded for the enrolment is the one a class row claims (§3.3.a).
+        look["enrolment_certificates"] = {}
+        for c in Certificate.objects.filter(enrolment__class_plan_id__in=plan_pks).order_by("-issue_date"):
+            look["enrolment_certificates"][c.enrolment_id] = c  # the earliest issued, as online
+            wanted["certificate_number"].add(c.number)
+        # Certificates (§3.3.a): those on record under the numbers named, and the claims that named them.
+        look["certificates"], look["claimed_numbers"] = {}, {}
+        for chunk in self._chunked(wanted["certificate_number"]):
+            look["certificates"] |= {c.number: c for c in Certificate.objects.filter(number__in=chunk)}
+            look["claimed_numbers"] |= dict(
+                Claim.objects.filter(certificate_number__in=chunk)
+                .exclude(certificate_number="")  # the partial unique index's condition, so it is used
+                .values_list("certificate_number", "reference")
+            )
         return look
 
     def resolve(self, n: int, raw: dict[str, Any], v: dict[str, Any], look: dict[str, dict]) -> ClaimRow | None:
@@ -504,10 +536,16 @@ class _Checker(tabular.RowChecker):
             self.problem("training_region", v["training_region"], "不是有效的行政区划代码", "not a region code", n)
         kind = v.get("kind") or Claim.Kind.INDIVIDUAL
         employment_id = self.employment(n, v, kind, person_id, look)
-        if kind == Claim.Kind.WORK_BASED and "months" not in v:
-            self.problem("months", "", "以工代训必填", "required for training through work", n)
         if kind != Claim.Kind.WORK_BASED and "months" in v:
             self.problem("months", raw["months"], "仅以工代训填写", "only for training through work", n)
+        if plan is not None and "certificate" not in v and "certificate_number" not in v:
+            recorded = look["enrolment_certificates"].get(look["enrolments"].get((plan.pk, person_id)))
+            if recorded is not None:  # the class row claims the trainee's recorded certificate
+                v["certificate"], v["certificate_number"] = recorded.kind, recorded.number
+        if item is not None:
+            # Training through work is decided without a certificate (§3.3.g): not compared with its item.
+            self.certificate(n, raw, v, None if kind == Claim.Kind.WORK_BASED else item, person_id, look)
+        months = self.months(n, raw, v, employment_id, look) if employment_id is not None else 0
         if len(self.claims.problems) > before:
             return None
         fields = {
@@ -526,7 +564,7 @@ class _Checker(tabular.RowChecker):
             "level": item.level,
             "standard": item.standard,
             "fee": v.get("fee"),
-            "months": v.get("months", 0),
+            "months": months,
         }
         claim = ClaimRow(row=n, reference=v["reference"], fields=fields)
         existing = look["claims"].get(claim.reference)
@@ -545,6 +583,40 @@ class _Checker(tabular.RowChecker):
                 return None
             claim.existing = existing.pk
         return claim
+
+    def certificate(
+        self, n: int, raw: dict, v: dict[str, Any], item: CatalogItem, person_id: int | None, look: dict
+    ) -> None:
+        """§3.3.a: the certificate is the item's, the recorded one if on record, claimed once."""
+        number, reference = v.get("certificate_number", ""), v["reference"]
+        claimed_by = look["claimed_numbers"].get(number)
+        if number:
+            first = self.first_number.setdefault(number, (n, reference))
+            if first[0] != n:
+                self.problem("certificate_number", number, f"与第{first[0]}行重复", f"duplicates row {first[0]}", n)
+                return
+        problem = certificate_problem(
+            item=item,
+            person_id=person_id,
+            kind=v.get("certificate", ""),
+            number=number,
+            recorded=look["certificates"].get(number),
+            claimed_by=claimed_by if claimed_by != reference else None,  # a re-run reuses its own claim
+        )
+        if problem is not None:
+            self.problem(problem.column, raw.get(problem.column, ""), problem.zh, problem.en, n)
+
+    def months(self, n: int, raw: dict, v: dict[str, Any], employment_id: int, look: dict) -> int:
+        """§3.3.g: the recorded months in the period not claimed by another claim, or an earlier row."""
+        reference, start, end = v["reference"], v["start_date"], v["end_date"]
+        claimed = [(s, e) for ref, s, e in look["claimed_months"].get(employment_id, []) if ref != reference]
+        claimed += self.file_periods.get(employment_id, [])
+        counted = unclaimed_months(look["months"].get(employment_id, []), start=start, end=end, claimed=claimed)
+        problem = months_problem(counted, v.get("months"))
+        if problem is not None:
+            self.problem("months", raw.get("months", ""), problem.zh, problem.en, n)
+        self.file_periods.setdefault(employment_id, []).append((start, end))
+        return len(counted)
 
     def employment(self, n: int, v: dict[str, Any], kind: str, person_id: int | None, look: dict) -> int | None:
         """以工代训 (§3.3.g): the person's employment at the named employer during the training."""

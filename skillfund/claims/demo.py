@@ -153,6 +153,7 @@ def load_claims_demo() -> int:
         _walk(application, ("submit", institution), ("check", hr), ("approve", approver))
         _walk(individual("SQ-GR-001", _claims(ranked[1:2], institution), institution), ("submit", institution))
         # The same person, occupation and level claimed a second time: the rules refuse it (§3.3.b).
+        # Without the certificate's number: a certificate number is claimed only once (§3.3.a).
         granted = application.claims.get()
         again = claim_submit(
             actor=institution,
@@ -162,7 +163,6 @@ def load_claims_demo() -> int:
             start_date=granted.start_date,
             end_date=granted.end_date,
             certificate_kind=granted.certificate_kind,
-            certificate_number=granted.certificate_number,
             fee=granted.fee,
             department=dg.department,
         )

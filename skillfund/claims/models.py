@@ -172,6 +172,10 @@ class Claim(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="claim_reference_unique"),
+            # One certificate, one claim (§3.3.a): a number is never claimed twice, whatever the path.
+            models.UniqueConstraint(
+                fields=["certificate_number"], condition=~Q(certificate_number=""), name="claim_certificate_once"
+            ),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="claim_dates_ordered"),
             models.CheckConstraint(condition=Q(standard__gte=0), name="claim_standard_not_negative"),
         ]

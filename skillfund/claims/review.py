@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from skillfund.accounts.models import Role
-from skillfund.claims.actions import claims_grant
+from skillfund.claims.actions import claims_grant, ensure_certificates_match
 from skillfund.claims.models import Application, ApplicationEvent, Claim
 from skillfund.claims.paths import path_of
 from skillfund.claims.workflow import STEPS, Path, Status
@@ -71,6 +71,7 @@ def application_create(
             f"明细{taken[0]}已属于其他申请",
             f"claim {taken[0]} already belongs to an application",
         )
+    ensure_certificates_match(claims)
     application = Application.objects.create(
         reference=reference or f"A{uuid.uuid4().hex[:12].upper()}",
         kind=kind,

@@ -28,6 +28,7 @@ from skillfund.core.errors import DomainError
 from skillfund.policy import engine
 from skillfund.policy.facts import STATUS_BIT
 from skillfund.policy.parameters import DatedValue, ParameterSet, default_parameters
+from skillfund.policy.rules import REGION_LEVELS
 from skillfund.registry.importing import STATUS_NAMES_ZH
 
 NO_DEPARTMENT = "—"
@@ -81,6 +82,10 @@ def _coerce(name: str, unit: str, value: Any) -> Any:
             if unknown:
                 raise ValueError(f"unknown status kinds {', '.join(unknown)}")
             return kinds
+        if unit == "region_level":
+            if value not in REGION_LEVELS:
+                raise ValueError(f"one of {', '.join(REGION_LEVELS)}")
+            return value
         if unit in ("CNY", "ratio", "CNY/day", "CNY/month"):
             amount = Decimal(str(value))
             if not amount.is_finite() or amount < 0 or (unit == "ratio" and amount > 1):

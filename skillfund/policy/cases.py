@@ -18,7 +18,7 @@ import polars as pl
 import yaml
 
 from skillfund.policy.engine import MONEY, check_column, decide
-from skillfund.policy.explain import yuan
+from skillfund.policy.explain import explain, yuan
 from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 from skillfund.policy.parameters import ParameterSet
 from skillfund.policy.rules import RULES
@@ -114,7 +114,13 @@ def run_case(case: Case, params: ParameterSet) -> list[str]:
             "months_subsidized": row["months_subsidized"],
             **{m: yuan(row[m]) for m in MONEY},
         }
+        said = [text for line in explain(row) for text in (line.zh, line.en)]
+        for phrase in expect.get("says", []):  # a message of the decision contains this phrase
+            if not any(phrase in text for text in said):
+                problems.append(f"claim {n}: no message says {phrase!r}; messages: {said}")
         for key, want in expect.items():
+            if key == "says":
+                continue
             got = actual[key]
             if key in MONEY:
                 want = Decimal(str(want)).quantize(Decimal("0.01"))

@@ -25,7 +25,7 @@ import polars as pl
 
 from skillfund.policy.facts import DEFAULTS, STATUS_BIT, has_status, in_group, param, status_mask
 from skillfund.policy.parameters import ParameterSet
-from skillfund.policy.rules import RULES, Rule
+from skillfund.policy.rules import REGION_LEVELS, RULES, Rule
 
 # The amounts a decision states, in fen (integer hundredths of a yuan), in this order everywhere.
 MONEY = ("subsidy", "trainee_share", "living_allowance", "advance")
@@ -83,6 +83,8 @@ def parameter_value(value: object, unit: str) -> int:
     """Parameters as integers the columns can hold exactly: fen, basis points, bit masks, counts."""
     if unit == "groups":
         return status_mask(value)  # type: ignore[arg-type]
+    if unit == "region_level":
+        return REGION_LEVELS[value][0]  # type: ignore[index]
     if unit == "ratio":
         return int(Decimal(value) * 10_000)  # type: ignore[arg-type]
     if unit.startswith("CNY"):

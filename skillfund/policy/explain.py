@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from skillfund.policy.engine import MONEY, check_column
-from skillfund.policy.rules import OUTCOMES, RULES
+from skillfund.policy.rules import OUTCOMES, PLACES, REGION_LEVELS, RULES, area_of
 
 _MONEY = (*MONEY, "standard", "fee")
 
@@ -37,7 +37,30 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
         fields["advance_ratio"] = f"{Decimal(row['p_advance_ratio']) / 100:g}%"
     if row.get("subsidies_in_year") is not None:
         fields["next_subsidy"] = row["subsidies_in_year"] + 1
+    fields.update(_place_fields(row))
     return fields
+
+
+def _place_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """§3.3.a's message: the level compared at, the training region's area, the place it matched."""
+    digits = row.get("p_training_place_level")
+    training = row.get("training_region")
+    level = next((names for names in REGION_LEVELS.values() if names[0] == digits), None)
+    unknown = dict.fromkeys(("place_level_zh", "place_level", "place_area"), "—")
+    fields = (
+        unknown
+        if level is None or not training
+        else {
+            "place_level_zh": level[1],
+            "place_level": level[2],
+            "place_area": area_of(training, digits),
+        }
+    )
+    for column, zh, en in PLACES:
+        place = row.get(column)
+        if level is not None and place and area_of(place, digits) == fields["place_area"]:
+            return {**fields, "place_matched": place, "place_matched_zh": zh, "place_matched_en": en}
+    return {**fields, "place_matched": "—", "place_matched_zh": "—", "place_matched_en": "—"}
 
 
 def explain(row: dict[str, Any]) -> list[Line]:

@@ -40,21 +40,52 @@ class Rule:
 _COURSE = col("funding_mode") != "work_based"
 _PLACED_COURSE = ~col("funding_mode").is_in(["work_based", "skill_upgrading"])
 
+# §3.3.a compares places at the programme's administrative level (parameter training_place_level):
+# the number of leading GB/T 2260 digits two codes share, with the level's names for messages.
+REGION_LEVELS: dict[str, tuple[int, str, str]] = {
+    "county": (6, "县级行政区", "county"),
+    "prefecture": (4, "地级市", "prefecture"),
+    "province": (2, "省级行政区", "province"),
+}
+PLACES: tuple[tuple[str, str, str], ...] = (
+    ("hukou_region", "户籍地", "registered"),
+    ("residence_region", "常住地", "resident"),
+    ("job_region", "求职就业地", "job-seeking"),
+)
+
+
+def _area(column: str) -> pl.Expr:
+    """A region code's leading digits at the level in force (6, 4 or 2: parameter training_place_level)."""
+    return col(column).str.slice(0, param("training_place_level"))
+
+
+def _same_area(place: str) -> pl.Expr:
+    """The training region and `place` lie in one area at the level in force."""
+    return (_area("training_region") == _area(place)).fill_null(False)
+
+
+def area_of(region: str, digits: int) -> str:
+    """The code of the area `region` lies in at a level: 150621 at the prefecture is 150600."""
+    return region[:digits].ljust(6, "0")
+
+
 TRAINING_PLACE = Rule(
     name="training_place",
     clause="§3.3.a",
     applies=_PLACED_COURSE,
-    passes=(col("training_region") == col("hukou_region"))
-    | (col("training_region") == col("residence_region"))
-    | (col("training_region") == col("job_region")).fill_null(False),
+    passes=_same_area("hukou_region") | _same_area("residence_region") | _same_area("job_region"),
     message={
         "pass": {
-            "zh": "培训地{training_region}是本人户籍地、常住地或求职就业地",
-            "en": "Trained in {training_region}: registered, resident or job-seeking region",
+            "zh": "培训地{training_region}与{place_matched_zh}{place_matched}同属一个{place_level_zh}（{place_area}）",
+            "en": "Trained in {training_region}, in the same {place_level} ({place_area}) as the {place_matched_en} "
+            "region {place_matched}: compared at {place_level} level",
         },
         "fail": {
-            "zh": "培训地{training_region}不是本人户籍地（{hukou_region}）、常住地（{residence_region}）或求职就业地（{job_region}）",
-            "en": "Trained in {training_region}, which is not the registered ({hukou_region}), resident ({residence_region}) or job-seeking ({job_region}) region",
+            "zh": "培训地{training_region}与本人户籍地（{hukou_region}）、常住地（{residence_region}）、求职就业地"
+            "（{job_region}）均不属同一个{place_level_zh}（培训地属{place_area}）",
+            "en": "Trained in {training_region} ({place_level} {place_area}), which shares no {place_level} with the "
+            "registered ({hukou_region}), resident ({residence_region}) or job-seeking ({job_region}) region: "
+            "compared at {place_level} level",
         },
     },
     fields=("training_region", "hukou_region", "residence_region", "job_region"),

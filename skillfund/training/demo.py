@@ -151,6 +151,8 @@ def _create_class(spec: DemoClass) -> ClassPlan:
     item = CatalogItem.objects.get(year=spec.start.year, code=spec.item)
     department = Organization.objects.get(unit_code=spec.department)
     days = math.ceil(item.min_hours / DAY_HOURS)
+    # The catalog lists the institutions that deliver an item (§4.4.c); the demo's are demo data.
+    item.approved_institutions.add(orgs[spec.institution])
     plan = class_plan_create(
         actor=None,
         code=spec.code,

@@ -92,6 +92,20 @@ def _ensure_institution_active(plan: ClassPlan) -> None:
         )
 
 
+def _ensure_item_approved_for_institution(plan: ClassPlan) -> None:
+    """目录清单管理 (§4.4.c): a catalog item is delivered only by the institutions approved for it."""
+    item = plan.catalog_item
+    if not item.approved_institutions.filter(pk=plan.institution_id).exists():
+        raise RecordError(
+            "institution_not_approved_for_item",
+            record=_plan_ref(plan),
+            field="catalog_item",
+            zh=f"培训机构 {plan.institution} 未获准承担目录项目 {item.code}（{item.title}）",
+            en=f"institution {plan.institution} is not approved for catalog item {item.code} ({item.title})",
+            clause="§4.4.c",
+        )
+
+
 def _lock_plan(plan: ClassPlan) -> ClassPlan:
     return ClassPlan.objects.select_for_update().select_related("institution", "catalog_item").get(pk=plan.pk)
 

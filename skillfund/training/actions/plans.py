@@ -25,6 +25,7 @@ from skillfund.training.actions._shared import (
     _ensure_acts_for,
     _ensure_aware,
     _ensure_institution_active,
+    _ensure_item_approved_for_institution,
     _lock_plan,
     _now,
     _plan_ref,
@@ -153,6 +154,7 @@ def class_plan_create(
             en=f"a class starting in {start_date.year} needs an item of that year's catalog, not {catalog_item.year}",
             clause="§4.4.c",
         )
+    _ensure_item_approved_for_institution(plan)
     plan.save(force_insert=True)
     plan.teachers.set(list(teachers))
     audit.record(
@@ -255,8 +257,10 @@ def class_plan_add_session(
 
 
 def _ensure_fileable(plan: ClassPlan) -> None:
-    """What a filed plan must show the department: an active provider and enough class hours."""
+    """What a filed plan must show the department: an active provider approved for the item, and
+    enough class hours. Checked again on approval: the approval may have been withdrawn meanwhile."""
     _ensure_institution_active(plan)
+    _ensure_item_approved_for_institution(plan)
     hours = selectors.planned_hours(plan)
     if not hours:
         raise RecordError("no_sessions", record=_plan_ref(plan), field="sessions", zh="尚无课次", en="no sessions yet")

@@ -21,6 +21,7 @@ from skillfund.training.actions._shared import (
     _lock_enrolment,
     _now,
 )
+from skillfund.training.certificates import certificate_matches
 from skillfund.training.models import Assessment, Certificate, ClassPlan, Enrolment
 
 # Results and certificates are recorded for a class that ran, closed or not.
@@ -180,21 +181,16 @@ def _ensure_certificate_matches_class(
         )
     if enrolment.status == Enrolment.Status.WITHDRAWN:
         raise RecordError("not_enrolled", record=ref, field="enrolment", zh="学员已退学", en="the trainee withdrew")
-    expected = {
-        "kind": (kind, item.certificate_kind, item.get_certificate_kind_display()),
-        "occupation": (getattr(occupation, "pk", None), item.occupation_id, str(item.occupation or "—")),
-        "level": (level, item.level, item.get_level_display() if item.level else "—"),
-    }
-    for field, (given, wanted, label) in expected.items():
-        if given != wanted:
-            raise RecordError(
-                f"certificate_{field}_mismatch",
-                record=ref,
-                field=field,
-                zh=f"与开班计划 {plan.code} 的目录项目不符（应为 {label}）",
-                en=f"does not match class {plan.code}'s catalog item {item.code} (expected {label})",
-                clause="§3.3.a",
-            )
+    mismatch = certificate_matches(item, kind=kind, level=level, occupation_id=getattr(occupation, "pk", None))
+    if mismatch is not None:
+        raise RecordError(
+            f"certificate_{mismatch.field}_mismatch",
+            record=ref,
+            field=mismatch.field,
+            zh=f"开班计划 {plan.code}：{mismatch.zh}",
+            en=f"class plan {plan.code}: {mismatch.en}",
+            clause="§3.3.a",
+        )
     if issue_date < plan.end_date:
         raise RecordError(
             "issued_before_class_end",
