@@ -22,7 +22,7 @@ from django.urls import reverse
 from skillfund.core import audit, checkpoints
 from skillfund.core.models import AuditRecord
 from tests.owner import owner_connection, roles_mode
-from tests.test_reports import bare_programme
+from tests.programme_helpers import bare_programme
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"

@@ -31,6 +31,7 @@ from skillfund.training.models import ClassPlan
 from tests.factories import DepartmentFactory, OrganizationFactory, make_class_plan, make_person
 from tests.funds_helpers import finance_officer, fund_source
 from tests.idgen import make_id
+from tests.programme_helpers import bare_programme
 from tests.test_notices import _pdf_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -73,24 +74,6 @@ def persons(names: list[str], first_seq: int, region: str) -> list:
         make_person(name=name, phone=PHONE, id_number=id_number(first_seq + n), residence_region=region)
         for n, name in enumerate(names)
     ]
-
-
-def bare_programme() -> Programme:
-    """A programme with no annex: its disclosure lists no department unless money or trainees."""
-    return Programme.objects.create(
-        code="test-action",
-        name="测试行动",
-        region="150600",
-        issuer="测试",
-        document_number="鄂就组发〔2019〕1号",
-        issued_on=date(2019, 11, 28),
-        start_year=2019,
-        end_year=2021,
-        total_target=30,
-        total_target_clause="§2",
-        disclosure_title="测试市职业技能提升行动专账资金使用情况公开",
-        disclosure_title_en="Test city skills action: disclosure of fund use",
-    )
 
 
 @pytest.fixture
