@@ -39,13 +39,13 @@ class NoticeRefused(DomainError):
         super().__init__(code, zh, en, clause="§4.3.d")
 
 
-@transaction.atomic
 def _hr_bureau_of(department: Organization | None, year: int) -> int | None:
     """The unit the department's programme file names as HR bureau: it co-publishes the notice."""
     programme = department and programme_for(region=department.region, year=year)
     return programme.hr_bureau_id if programme else None
 
 
+@transaction.atomic
 def notice_publish(
     *, applications: Iterable[Application], actor: Any, title: str, contact: str, on: date | None = None
 ) -> Notice:
