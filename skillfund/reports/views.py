@@ -112,6 +112,7 @@ def disclosure_page(
         "quarter": quarter,
         "quarters": [1, 2, 3, 4],
         "programme": programme,  # named in the URL, else the default (None)
+        "programme_name": chosen.name_en if lang == "en" and chosen.name_en else chosen.name,
         "pdf_url": _url("_pdf", year, quarter, programme),
         "xlsx_url": _url("_xlsx", year, quarter, programme),
     }
