@@ -22,7 +22,17 @@ from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask, BudgetDeadline, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
 
 REQUIRED = {
-    "programme": ["code", "name", "region", "issuer", "document_number", "issued_on", "start_year", "end_year"],
+    "programme": [
+        "code",
+        "name",
+        "region",
+        "issuer",
+        "document_number",
+        "issued_on",
+        "start_year",
+        "end_year",
+        "total_target",
+    ],
     "programme.disclosure": ["title", "clause"],
 }
 SECTIONS = ["programme", "units", "stages", "ratio_targets", "plans", "annex"]
@@ -30,6 +40,8 @@ SECTIONS = ["programme", "units", "stages", "ratio_targets", "plans", "annex"]
 
 def _missing(data: dict[str, Any]) -> list[str]:
     """What the file lacks for the checks below to read it at all."""
+    if not isinstance(data, dict):
+        return ["the file is not a mapping of sections (programme, units, stages, …)"]
     problems = [f"section {s} is missing" for s in SECTIONS if s not in data]
     p = data.get("programme") or {}
     problems += [f"programme.{k} is missing" for k in REQUIRED["programme"] if k not in p]
