@@ -27,11 +27,12 @@ from skillfund.funds.payouts import pay
 from skillfund.organizations.models import Organization
 from skillfund.programme.loading import programme_load
 from skillfund.programme.models import AnnexTask, Programme
-from skillfund.programme.selectors import programme_default
+from skillfund.programme.selectors import programme_default, programme_for
 from skillfund.reports import selectors, tables
 from tests.factories import OrganizationFactory, make_person
 from tests.funds_helpers import finance_officer, fund_source
 from tests.idgen import make_id
+from tests.programme_helpers import bare_programme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BAOTOU_DIR = policy_data.data_path("examples", "baotou")
@@ -240,3 +241,16 @@ def test_a_file_without_title_deadlines_or_hr_bureau_is_refused_by_the_command(d
     with pytest.raises(CommandError, match="month 1–12"):
         call_command("load_programme", str(write(tmp_path, data)))
     assert not Programme.objects.exists() and not AnnexTask.objects.exists()
+
+
+def test_a_page_s_programme_is_its_region_s_for_the_year(db):
+    """The same city's next programme takes over the years it covers; a year after every
+    programme keeps the latest; a county belongs to its prefecture's programme."""
+    first = bare_programme(code="first", start_year=2019, end_year=2021)
+    later = bare_programme(code="later", start_year=2022, end_year=2024)
+    assert programme_for(region="150621", year=2020) == first  # 达拉特旗 is in Ordos
+    assert programme_for(region="150600", year=2023) == later
+    assert programme_for(region="150600", year=2030) == later
+    assert programme_for(region="150600", year=2010) == first
+    assert programme_for(region="150203", year=2020) is None  # no Baotou programme loaded
+    assert programme_default(year=2023) == later

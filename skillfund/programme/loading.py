@@ -43,7 +43,9 @@ def _missing(data: dict[str, Any]) -> list[str]:
     if not isinstance(data, dict):
         return ["the file is not a mapping of sections (programme, units, stages, …)"]
     problems = [f"section {s} is missing" for s in SECTIONS if s not in data]
-    p = data.get("programme") or {}
+    p = data.get("programme")
+    if not isinstance(p, dict):
+        return [*problems, "section programme must hold its fields (code, name, region, …)"]
     problems += [f"programme.{k} is missing" for k in REQUIRED["programme"] if k not in p]
     disclosure = p.get("disclosure")
     if not isinstance(disclosure, dict):
@@ -52,8 +54,9 @@ def _missing(data: dict[str, Any]) -> list[str]:
         problems += [
             f"programme.disclosure.{k} is missing" for k in REQUIRED["programme.disclosure"] if k not in disclosure
         ]
-    if not p.get("budget_deadlines"):
-        problems.append("programme.budget_deadlines (§4.2.b: from_year, month, clause) is missing")
+    deadlines = p.get("budget_deadlines")
+    if not deadlines or not isinstance(deadlines, list) or not all(isinstance(d, dict) for d in deadlines):
+        problems.append("programme.budget_deadlines (§4.2.b: rows of from_year, month, clause) is missing")
     if "hr_bureau" not in p:
         problems.append("programme.hr_bureau (the code of the unit acting as HR bureau) is missing")
     return problems
