@@ -67,6 +67,9 @@ SKILLFUND_ID_REVEAL_ROLES = env("SKILLFUND_ID_REVEAL_ROLES", "hr_staff,auditor")
 SKILLFUND_REQUIRE_2FA = env("SKILLFUND_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
 OTP_TOTP_ISSUER = "SkillFund"
 SKILLFUND_POLICY_DATA = Path(env("SKILLFUND_POLICY_DATA", BASE_DIR / "policy_data"))
+# The GB/T 2260 code of the city the deployment serves: its programme is the public pages' default
+# when several cities' programmes are loaded (empty: the region of the first programme loaded).
+SKILLFUND_REGION = env("SKILLFUND_REGION", "")
 
 INSTALLED_APPS = [
     "skillfund.web",  # first, so its templates can extend the admin's (language switch)

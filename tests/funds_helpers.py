@@ -1,14 +1,23 @@
-"""Shared set-up for the special-account tests: a finance officer, fund sources and snapshots."""
+"""Shared set-up for the special-account tests: a finance officer, fund sources, snapshots and the
+programme whose budget deadlines apply."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from skillfund import policy_data
 from skillfund.accounts.models import Role
 from skillfund.core.models import AuditRecord
 from skillfund.funds.ledger import fund_receive
 from skillfund.funds.models import Account, FundSource, Posting, Transaction
+from skillfund.programme.loading import programme_load
+from skillfund.programme.models import Programme
 from tests.factories import UserFactory
+
+
+def ordos_programme() -> Programme:
+    """The Ordos programme file: its §4.2.b deadlines are the ones a department's budget meets."""
+    return programme_load(path=policy_data.data_path("programmes", "ordos-2019-2021.yaml"))
 
 
 def finance_officer(username: str = "finance"):

@@ -22,6 +22,7 @@ from django.urls import reverse
 from skillfund.core import audit, checkpoints
 from skillfund.core.models import AuditRecord
 from tests.owner import owner_connection, roles_mode
+from tests.programme_helpers import bare_programme
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
@@ -172,6 +173,7 @@ def test_an_edited_checkpoint_line_is_detected(settings):
 
 @pytest.mark.parametrize("name", ["reports:year", "reports:year_pdf", "reports:year_xlsx"])
 def test_the_public_disclosure_checkpoints_the_head(client, name):
+    bare_programme()
     _write(2)
     assert client.get(reverse(name, args=[2020])).status_code == 200
     assert [c.seq for c in checkpoints.read()[0]] == [2]

@@ -17,12 +17,14 @@ from django.db import transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from skillfund import policy_data
 from skillfund.accounts.models import Role
 from skillfund.core import audit
 from skillfund.core.exports import cell_text, formula_like
 from skillfund.funds.models import PaymentLine
 from skillfund.funds.payments import payment_batch_create, payment_batch_pay, payment_file
 from skillfund.organizations.models import Organization
+from skillfund.programme.loading import programme_load
 from skillfund.registry.models import Person
 from skillfund.registry.roster_template import template_bytes
 from skillfund.reports import selectors, xlsx
@@ -197,7 +199,8 @@ def test_the_payment_file_writes_formula_like_payee_names_as_text(paid_batch):
 
 def test_the_disclosure_xlsx_writes_a_formula_like_label_as_text(db):
     start, end = selectors.period_of(2020, None)
-    report = selectors.disclosure(year=2020, period_start=start, period_end=end)
+    programme = programme_load(path=policy_data.data_path("programmes", "ordos-2019-2021.yaml"))
+    report = selectors.disclosure(programme=programme, year=2020, period_start=start, period_end=end)
     row = selectors.DepartmentRow(
         key="x", name="-1+1", name_en="@SUM(A1)", paid=Decimal("-5.00"), advanced=None, persons=None
     )

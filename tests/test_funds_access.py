@@ -19,13 +19,14 @@ from skillfund.funds.budgets import budget_submit
 from skillfund.funds.demo import load_funds_demo
 from skillfund.funds.models import Account, DepartmentBudget, FundSource, Posting, Transaction
 from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory
-from tests.funds_helpers import finance_officer, fund, snapshot
+from tests.funds_helpers import finance_officer, fund, ordos_programme, snapshot
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world(department):
+    ordos_programme()
     other = DepartmentFactory()
     fund("100.00")
     for dept in (department, other):

@@ -19,7 +19,7 @@ from skillfund.funds.payouts import advance_pay, pay, settle
 from skillfund.funds.recoveries import recover, recovery_receive
 from skillfund.training.models import ClassPlan
 from tests.factories import SHANGHAI, DepartmentFactory, OrganizationFactory, UserFactory, make_class_plan
-from tests.funds_helpers import balance, finance_officer, fund, snapshot
+from tests.funds_helpers import balance, finance_officer, fund, ordos_programme, snapshot
 
 pytestmark = pytest.mark.django_db
 ON = date(2020, 5, 25)  # the advance_ratio in force: 0.60 since 2019-11-28
@@ -200,10 +200,15 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-def test_budget_deadlines_follow_section_4_2_b():
-    assert budget_deadline(2019) == date(2019, 11, 30)
-    assert budget_deadline(2020) == date(2020, 2, 29)  # a leap year
-    assert budget_deadline(2021) == date(2021, 2, 28)
+@pytest.fixture
+def ordos(db):
+    return ordos_programme()
+
+
+def test_budget_deadlines_follow_section_4_2_b(ordos):
+    assert budget_deadline(programme=ordos, year=2019) == date(2019, 11, 30)
+    assert budget_deadline(programme=ordos, year=2020) == date(2020, 2, 29)  # a leap year
+    assert budget_deadline(programme=ordos, year=2021) == date(2021, 2, 28)
 
 
 @pytest.mark.parametrize(
@@ -216,7 +221,7 @@ def test_budget_deadlines_follow_section_4_2_b():
         (2021, local(2021, 3, 1, 9, 0), True),
     ],
 )
-def test_a_budget_reported_after_the_deadline_is_flagged_late(department, year, submitted, late):
+def test_a_budget_reported_after_the_deadline_is_flagged_late(ordos, department, year, submitted, late):
     budget = budget_submit(
         department=department,
         year=year,
@@ -225,10 +230,10 @@ def test_a_budget_reported_after_the_deadline_is_flagged_late(department, year, 
         actor=None,
         submitted_at=submitted,
     )
-    assert (budget.deadline, budget.late) == (budget_deadline(year), late)
+    assert (budget.deadline, budget.late) == (budget_deadline(programme=ordos, year=year), late)
 
 
-def test_a_budget_reported_again_before_approval_replaces_the_figures(department):
+def test_a_budget_reported_again_before_approval_replaces_the_figures(ordos, department):
     user = UserFactory(role=Role.DEPARTMENT_STAFF, organization=department)
     first = budget_submit(
         department=department,
@@ -256,7 +261,7 @@ def test_a_budget_reported_again_before_approval_replaces_the_figures(department
         budget_submit(department=department, year=2020, planned_trainees=1, amount=Decimal("1.00"), actor=user)
 
 
-def test_a_department_reports_only_its_own_budget(department):
+def test_a_department_reports_only_its_own_budget(ordos, department):
     other = UserFactory(role=Role.DEPARTMENT_STAFF, organization=DepartmentFactory())
     with pytest.raises(DomainError, match="not_permitted"):
         budget_submit(department=department, year=2020, planned_trainees=1, amount=Decimal("1.00"), actor=other)

@@ -28,6 +28,7 @@ from skillfund.notices.actions import notice_publish, objection_decide, objectio
 from skillfund.notices.models import Notice, NoticeEntry, Objection
 from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory, make_person
 from tests.idgen import make_id
+from tests.programme_helpers import bare_programme
 from tests.test_review_chain import _claim
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,6 +44,7 @@ def at(day: date, hour: int = 10) -> datetime:
 def world(db):
     department = DepartmentFactory(name="鄂尔多斯市应急管理局", short_name="市应急管理局")
     hr_bureau = DepartmentFactory(name="鄂尔多斯市人力资源和社会保障局", short_name="市人社局", unit_code="hrss")
+    bare_programme(hr_bureau=hr_bureau)  # the programme file names the HR bureau that co-publishes
     institution = OrganizationFactory()
     people = {
         "institution": UserFactory(role=Role.INSTITUTION_OPERATOR, organization=institution),

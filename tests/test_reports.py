@@ -31,6 +31,7 @@ from skillfund.training.models import ClassPlan
 from tests.factories import DepartmentFactory, OrganizationFactory, make_class_plan, make_person
 from tests.funds_helpers import finance_officer, fund_source
 from tests.idgen import make_id
+from tests.programme_helpers import bare_programme
 from tests.test_notices import _pdf_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -95,18 +96,7 @@ def world(db, monkeypatch):
     finance = finance_officer()
     dept_a = DepartmentFactory(name="测试人力资源和社会保障局", name_en="Test HR bureau")
     dept_b = DepartmentFactory(name="测试应急管理局", name_en="Test emergency bureau")
-    programme = Programme.objects.create(
-        code="test-action",
-        name="测试行动",
-        region="150600",
-        issuer="测试",
-        document_number="鄂就组发〔2019〕1号",
-        issued_on=date(2019, 11, 28),
-        start_year=2019,
-        end_year=2021,
-        total_target=30,
-        total_target_clause="§2",
-    )
+    programme = bare_programme()
     AnnexTask.objects.create(
         programme=programme, unit=dept_a, number="1", code="a", training="就业技能", annual_target=10, clause="Annex.1"
     )
@@ -184,7 +174,8 @@ def world(db, monkeypatch):
 
 def report(year: int = 2020, quarter: int | None = None) -> selectors.Disclosure:
     start, end = selectors.period_of(year, quarter)
-    return selectors.disclosure(year=year, period_start=start, period_end=end)
+    programme = Programme.objects.get(code="test-action")
+    return selectors.disclosure(programme=programme, year=year, period_start=start, period_end=end)
 
 
 def by_key(rows) -> dict:
@@ -351,6 +342,7 @@ def test_the_chooser_redirects_and_defaults_to_the_current_year(client, world):
 
 
 def test_an_empty_period_renders_cleanly(client, db):
+    bare_programme()
     d = report(2019)
     assert d.is_empty and d.problems() == [] and d.used == 0 and d.by_department == []
     assert all(r.total == 0 and not r.hidden for r in d.by_type + d.by_district)

@@ -33,6 +33,7 @@ REFERENCE = (
     "programme.programme",
     "programme.stage",
     "programme.ratiotarget",
+    "programme.budgetdeadline",
     "programme.trainingplan",
     "programme.planunit",
     "programme.annextask",

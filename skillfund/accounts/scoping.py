@@ -32,7 +32,16 @@ from skillfund.funds.models import (
 from skillfund.materials.models import Material
 from skillfund.notices.models import Notice, NoticeEntry, Objection
 from skillfund.organizations.models import Organization
-from skillfund.programme.models import AnnexTask, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
+from skillfund.programme.models import (
+    AnnexTask,
+    BudgetDeadline,
+    PlanUnit,
+    Programme,
+    RatioTarget,
+    Stage,
+    TrainingPlan,
+)
+from skillfund.programme.selectors import is_hr_bureau
 from skillfund.regions.models import Region
 from skillfund.registry.models import (
     DeclaredCategory,
@@ -136,7 +145,7 @@ def person_change_requests_visible_to(user: Any) -> QuerySet[PersonChangeRequest
         return PersonChangeRequest.objects.all()
     if role == DEPARTMENT:
         owned = Q(person__owner_id=org_id)
-        if user.organization.unit_code == "hrss":
+        if is_hr_bureau(user.organization):
             owned |= Q(person__owner__isnull=True)
         return PersonChangeRequest.objects.filter(owned | Q(organization_id=org_id))
     if role in OPERATORS:
@@ -194,6 +203,7 @@ catalog_items_visible_to = _reference(CatalogItem)
 programmes_visible_to = _reference(Programme)
 stages_visible_to = _reference(Stage)
 ratio_targets_visible_to = _reference(RatioTarget)
+budget_deadlines_visible_to = _reference(BudgetDeadline)
 training_plans_visible_to = _reference(TrainingPlan)
 plan_units_visible_to = _reference(PlanUnit)
 regions_visible_to = _reference(Region)
@@ -478,6 +488,7 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "programme.programme": programmes_visible_to,
     "programme.stage": stages_visible_to,
     "programme.ratiotarget": ratio_targets_visible_to,
+    "programme.budgetdeadline": budget_deadlines_visible_to,
     "programme.trainingplan": training_plans_visible_to,
     "programme.planunit": plan_units_visible_to,
     "programme.annextask": annex_tasks_visible_to,

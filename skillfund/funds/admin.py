@@ -19,7 +19,7 @@ from skillfund.accounts import scoping
 from skillfund.accounts.admin_scoping import ReadOnlyInline, ScopedModelAdmin
 from skillfund.accounts.models import Role
 from skillfund.core.errors import DomainError
-from skillfund.funds.budgets import FIRST_BUDGET_YEAR, budget_approve, budget_submit
+from skillfund.funds.budgets import budget_approve, budget_submit
 from skillfund.funds.models import Account, DepartmentBudget, FundSource, Posting, Transaction
 from skillfund.organizations.models import Organization
 
@@ -85,7 +85,8 @@ class PostingAdmin(ReadOnlyAdmin):
 
 class BudgetForm(forms.Form):
     department = forms.ModelChoiceField(Organization.objects, label=_("department"))
-    year = forms.IntegerField(label=_("year"), min_value=FIRST_BUDGET_YEAR, max_value=2100)
+    # The years the department's programme sets §4.2.b deadlines for are checked by budget_submit.
+    year = forms.IntegerField(label=_("year"), min_value=1949, max_value=2100)
     # The column's own range (the database's integer limits), so no number overflows it on save.
     planned_trainees = forms.IntegerField(
         label=_("planned trainees (person-times)"),

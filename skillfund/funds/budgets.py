@@ -5,7 +5,8 @@ one audit record.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import calendar
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,16 +20,23 @@ from skillfund.core.errors import DomainError
 from skillfund.funds.ledger import ZERO, _money, _user
 from skillfund.funds.models import DepartmentBudget
 from skillfund.organizations.models import Organization
+from skillfund.programme.models import Programme
+from skillfund.programme.selectors import programme_of_department
 
-FIRST_BUDGET_YEAR = 2019
 
-
-def budget_deadline(year: int) -> date:
-    """§4.2.b: the 2019 plan and budget by the end of November 2019; from 2020 the year's plan and
-    budget by the end of February of that year."""
-    if year == FIRST_BUDGET_YEAR:
-        return date(2019, 11, 30)
-    return date(year, 3, 1) - timedelta(days=1)
+def budget_deadline(*, programme: Programme, year: int) -> date:
+    """§4.2.b as the programme file states it: the last day of the month its deadline row for the
+    year names (Ordos: November for 2019, February from 2020)."""
+    rows = [d for d in programme.budget_deadlines.all() if d.from_year <= year]
+    if not rows:
+        raise DomainError(
+            "budget_year",
+            f"{programme.name} 的预算报送期限自 {programme.start_year} 年起，没有 {year} 年的期限",
+            f"{programme.name} sets budget deadlines from {programme.start_year}, none for {year}",
+            clause="§4.2.b",
+        )
+    month = rows[-1].month
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _ensure_acts_for_department(actor: Any, department: Organization) -> None:
@@ -61,10 +69,9 @@ def budget_submit(
         raise DomainError(
             "budget_department", f"{department} 不是政府部门", f"{department} is not a government department"
         )
-    if not isinstance(year, int) or year < FIRST_BUDGET_YEAR:
-        raise DomainError(
-            "budget_year", f"预算年度须不早于 {FIRST_BUDGET_YEAR} 年", f"the budget year starts at {FIRST_BUDGET_YEAR}"
-        )
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise DomainError("budget_year", "预算年度须为年份", "the budget year must be a year")
+    programme = programme_of_department(department=department, year=year)
     if isinstance(planned_trainees, bool) or not isinstance(planned_trainees, int) or planned_trainees < 0:
         raise DomainError("budget_trainees", "计划培训人次须为非负整数", "planned trainees must be a whole number ≥ 0")
     amount = _money(amount, name="补贴预算 / budget", at_least=ZERO)
@@ -74,7 +81,7 @@ def budget_submit(
     budget = DepartmentBudget.objects.select_for_update().filter(department=department, year=year).first()
     figures = {"planned_trainees": planned_trainees, "amount": amount}
     if budget is None:
-        deadline = budget_deadline(year)
+        deadline = budget_deadline(programme=programme, year=year)
         budget = DepartmentBudget.objects.create(
             department=department,
             year=year,

@@ -232,7 +232,8 @@ class Posting(_AppendOnly):
 
 class DepartmentBudget(models.Model):
     """A department's annual training plan and subsidy budget (§4.2.b), reported to finance by the
-    deadline: end of November 2019 for 2019, end of February of the year from 2020."""
+    deadline its programme file sets (Ordos: end of November 2019 for 2019, end of February of the
+    year from 2020), fixed here when first reported."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")

@@ -28,8 +28,8 @@ from skillfund.notices.selectors import accepts_objections, current_notice
 from skillfund.notices.workdays import add_working_days
 from skillfund.organizations.models import Organization
 from skillfund.policy.parameters import ParameterNotInForce, default_parameters
+from skillfund.programme.selectors import programme_for
 
-HR_BUREAU_UNIT = "hrss"  # the HR bureau's unit code in the programme file: it co-publishes every notice
 OBJECTION_MAX_CHARS = 2000
 CONTACT_MAX_CHARS = 100
 
@@ -37,6 +37,12 @@ CONTACT_MAX_CHARS = 100
 class NoticeRefused(DomainError):
     def __init__(self, code: str, zh: str, en: str) -> None:
         super().__init__(code, zh, en, clause="§4.3.d")
+
+
+def _hr_bureau_of(department: Organization | None, year: int) -> int | None:
+    """The unit the department's programme file names as HR bureau: it co-publishes the notice."""
+    programme = department and programme_for(region=department.region, year=year)
+    return programme.hr_bureau_id if programme else None
 
 
 @transaction.atomic
@@ -125,10 +131,7 @@ def notice_publish(
         contact=contact,
     )
     units = {a.department_id for a in locked}
-    hr_bureau = (
-        actor.organization_id
-        or Organization.objects.filter(unit_code=HR_BUREAU_UNIT).values_list("pk", flat=True).first()
-    )
+    hr_bureau = actor.organization_id or _hr_bureau_of(locked[0].department, on.year)
     notice.departments.set(units | ({hr_bureau} if hr_bureau else set()))
     for entry in entries:
         entry.notice = notice

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from skillfund.notices.models import Notice, NoticeEntry, Objection, ObjectionGroup
 from skillfund.notices.pdf import NoticeDocument
+from skillfund.organizations.models import Organization
+from skillfund.programme.models import Programme
+from skillfund.programme.selectors import is_hr_bureau
 
 RECENTLY_CLOSED_DAYS = 30  # the public list also shows notices closed this many days ago or less
 
@@ -20,6 +23,20 @@ def notice_is_open(notice: Notice, *, today: date | None = None) -> bool:
     return (today or timezone.localdate()) <= notice.closes_on
 
 
+# A notice's units, each marked when a programme file names it as HR bureau.
+_DEPARTMENTS = Prefetch(
+    "departments",
+    queryset=Organization.objects.annotate(
+        acts_as_hr_bureau=Exists(Programme.objects.filter(hr_bureau=OuterRef("pk")))
+    ),
+)
+
+
+def _acts_as_hr_bureau(unit: Organization) -> bool:
+    marked = getattr(unit, "acts_as_hr_bureau", None)  # None: not read through _DEPARTMENTS
+    return is_hr_bureau(unit) if marked is None else marked
+
+
 def public_notices(*, today: date | None = None) -> tuple[list[Notice], list[Notice]]:
     """(open notices, notices closed within the last RECENTLY_CLOSED_DAYS), newest first, with
     their entry counts and totals."""
@@ -27,7 +44,7 @@ def public_notices(*, today: date | None = None) -> tuple[list[Notice], list[Not
     shown = (
         Notice.objects.filter(closes_on__gte=today - timedelta(days=RECENTLY_CLOSED_DAYS))
         .annotate(entry_count=Count("entries"), total=Sum("entries__amount"))
-        .prefetch_related("departments")
+        .prefetch_related(_DEPARTMENTS)
         .order_by("-published_at", "-id")
     )
     notices = list(shown)
@@ -35,12 +52,12 @@ def public_notices(*, today: date | None = None) -> tuple[list[Notice], list[Not
 
 
 def notice_for_public(reference: str) -> Notice | None:
-    return Notice.objects.filter(reference=reference).prefetch_related("departments").first()
+    return Notice.objects.filter(reference=reference).prefetch_related(_DEPARTMENTS).first()
 
 
 def publishing_units(notice: Notice) -> list[str]:
     """The units that publish jointly, departments first and the HR bureau last (§4.3.d)."""
-    units = sorted(notice.departments.all(), key=lambda o: (o.unit_code == "hrss", o.short_name or o.name))
+    units = sorted(notice.departments.all(), key=lambda o: (_acts_as_hr_bureau(o), o.short_name or o.name))
     return [o.short_name or o.name for o in units]
 
 

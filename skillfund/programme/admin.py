@@ -7,13 +7,29 @@ from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 
 from skillfund.accounts.admin_scoping import ScopedAdminMixin, ScopedModelAdmin
-from skillfund.programme.models import AnnexTask, PlanUnit, Programme, RatioTarget, Stage, TrainingPlan
+from skillfund.programme.models import (
+    AnnexTask,
+    BudgetDeadline,
+    PlanUnit,
+    Programme,
+    RatioTarget,
+    Stage,
+    TrainingPlan,
+)
+
+
+class BudgetDeadlineInline(ScopedAdminMixin, admin.TabularInline):
+    """§4.2.b as the programme file states it."""
+
+    model = BudgetDeadline
+    extra = 0
 
 
 @admin.register(Programme)
 class ProgrammeAdmin(ScopedModelAdmin):
-    list_display = ("name", "document_number", "issued_on", "start_year", "end_year", "total_target")
+    list_display = ("name", "region", "document_number", "issued_on", "start_year", "end_year", "total_target")
     search_fields = ("name", "document_number")
+    inlines = (BudgetDeadlineInline,)
 
 
 @admin.register(Stage)

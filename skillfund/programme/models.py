@@ -20,6 +20,18 @@ class Programme(models.Model):
     end_year = models.PositiveSmallIntegerField(_("last year"))
     total_target = models.PositiveIntegerField(_("total target (person-times)"))
     total_target_clause = models.CharField(_("clause"), max_length=20)
+    # §4.3.a: the public disclosure of fund use carries the programme's own title.
+    disclosure_title = models.CharField(_("disclosure title"), max_length=200)
+    disclosure_title_en = models.CharField(_("English disclosure title"), max_length=200, blank=True)
+    # The unit that acts as the programme's HR bureau (co-publishes notices, sees every roster).
+    hr_bureau = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("HR bureau"),
+    )
 
     class Meta:
         verbose_name = _("programme")
@@ -30,6 +42,37 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def region_prefix(self) -> str:
+        """GB/T 2260 prefix of the programme's area: "1506" for a prefecture 150600, "15" for a
+        province 150000, the whole code for a county."""
+        code = self.region
+        while code.endswith("00") and len(code) > 2:
+            code = code[:-2]
+        return code
+
+
+class BudgetDeadline(models.Model):
+    """§4.2.b as data: from `from_year` on (until the next row), a department reports the year's
+    plan and budget by the end of `month` of that year."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_deadlines")
+    from_year = models.PositiveSmallIntegerField(_("from year"))
+    month = models.PositiveSmallIntegerField(_("by the end of month"))
+    clause = models.CharField(_("clause"), max_length=20)
+
+    class Meta:
+        verbose_name = _("budget deadline")
+        verbose_name_plural = _("budget deadlines")
+        ordering = ["programme", "from_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "from_year"], name="budget_deadline_unique"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="budget_deadline_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_year}: {self.month} ({self.clause})"
 
 
 class Stage(models.Model):

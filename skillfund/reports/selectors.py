@@ -25,6 +25,12 @@ because every transaction is double-entry over cash, fund, advance, receivable a
 Person-times are granted claims whose training ended in the period, by the claim's department,
 catalog item training type and training region — counts only; no name, ID or phone is read.
 
+Every figure is the named programme's (programme/selectors.py picks the default): its title, its
+document and its annex's tasks; money and person-times attributed to the government units of its
+area (`departments_of`); its area's banners and districts. The special account is one ledger per
+deployment: money booked without a department (funds received, unattributed payments) belongs to
+the city the deployment serves (`home_region`), so another city's disclosure never shows it.
+
 Small cells (PIPL): in the training-type and district tables a row about one or two persons
 (persons trained in the period, persons paid, and the trainees behind its classes and claims,
 counted once) publishes neither its count ("<3") nor its money ("—"). Then, so that the hidden row
@@ -40,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
@@ -49,14 +55,12 @@ from skillfund.claims.models import Application, Claim, Grant
 from skillfund.funds.models import MONEY, FundSource, Posting
 from skillfund.funds.selectors import ZERO, cents
 from skillfund.organizations.models import Organization
-from skillfund.programme.models import AnnexTask
+from skillfund.programme.models import AnnexTask, Programme
+from skillfund.programme.selectors import departments_of, home_region
 from skillfund.regions.models import Region
 from skillfund.training.models import ClassPlan
 
-DOCUMENT = "鄂就组发〔2019〕1号"
 CLAUSE = "§4.3.a"
-FIRST_YEAR = 2019  # the action's document was issued in 2019
-CITY = "1506"  # GB/T 2260 prefix of Ordos (鄂尔多斯市) and its banners and districts
 SMALL_CELL = 3  # fewest persons a published type or district row may be about
 
 EXPENSE = "expense:subsidies"
@@ -123,6 +127,11 @@ class DepartmentRow(UseRow):
 
 @dataclass(frozen=True)
 class Disclosure:
+    programme: str  # the programme's code
+    title: str  # the programme file's disclosure title, without the period
+    title_en: str
+    document: str  # the programme's document number
+    region: str  # the programme's GB/T 2260 code
     year: int | None
     period_start: date
     period_end: date
@@ -137,7 +146,6 @@ class Disclosure:
     opening_balance: Decimal  # the special account's cash at the start of the period
     closing_balance: Decimal
     persons: int
-    document: str = DOCUMENT
     clause: str = CLAUSE
     small_cell: int = SMALL_CELL
 
@@ -184,8 +192,9 @@ def period_of(year: int, quarter: int | None = None) -> tuple[date, date]:
     return start, end
 
 
-def years_available(*, today: date | None = None) -> list[int]:
-    return list(range((today or timezone.localdate()).year, FIRST_YEAR - 1, -1))
+def years_available(*, programme: Programme, today: date | None = None) -> list[int]:
+    """From this year back to the programme's first year."""
+    return list(range((today or timezone.localdate()).year, programme.start_year - 1, -1))
 
 
 def _start_of(day: date) -> datetime:
@@ -216,18 +225,27 @@ _NOWHERE = _Place(UNATTRIBUTED, "", frozenset())
 _SUM = Coalesce(Sum("amount"), Value(ZERO), output_field=DecimalField(**MONEY))
 
 
-def disclosure(*, year: int | None, period_start: date, period_end: date) -> Disclosure:
-    """The report for the days period_start..period_end; `year` names the annex's annual tasks to
-    compare with (None: no comparison)."""
+def _scope(programme: Programme, department: str, *, home: bool) -> Q:
+    """Rows attributed (through the `department` field) to the programme's units; rows attributed to
+    no department too when `home`: the programme is of the city the deployment serves."""
+    scope = Q(**{f"{department}__in": departments_of(programme)})
+    return (scope | Q(**{f"{department}__isnull": True})) if home else scope
+
+
+def disclosure(*, programme: Programme, year: int | None, period_start: date, period_end: date) -> Disclosure:
+    """The programme's report for the days period_start..period_end; `year` names the annex's
+    annual tasks to compare with (None: no comparison)."""
     since, until = _start_of(period_start), _start_of(period_end + timedelta(days=1))
-    postings = Posting.objects.filter(transaction__at__gte=since, transaction__at__lt=until)
+    home = (home_region() or "").startswith(programme.region_prefix)
+    ledger = Posting.objects.filter(_scope(programme, "transaction__department", home=home))
+    postings = ledger.filter(transaction__at__gte=since, transaction__at__lt=until)
 
     sources = _received(postings)
     received = -cents(postings.filter(account__fund_source__isnull=False).aggregate(t=_SUM)["t"])  # credits
     paid = cents(postings.filter(account__code=EXPENSE).aggregate(t=_SUM)["t"])
     advanced = cents(postings.filter(account__code__startswith=ADVANCE_PREFIX).aggregate(t=_SUM)["t"])
     owed = cents(postings.filter(account__code__startswith="receivable:").aggregate(t=_SUM)["t"])
-    cash = Posting.objects.filter(account__code="cash")
+    cash = ledger.filter(account__code="cash")
     opening = cents(cash.filter(transaction__at__lt=since).aggregate(t=_SUM)["t"])
     closing = cents(cash.filter(transaction__at__lt=until).aggregate(t=_SUM)["t"])
 
@@ -253,34 +271,42 @@ def disclosure(*, year: int | None, period_start: date, period_end: date) -> Dis
         for cell in (
             departments[g["transaction__department_id"]],
             types[_type_key(place.training_type)],
-            districts[_district_key(place.region)],
+            districts[_district_key(place.region, programme)],
         ):
             cell.paid += cents(g["paid"])
             cell.advanced += cents(g["advanced"])
         types[_type_key(place.training_type)].people |= people
-        districts[_district_key(place.region)].people |= people
+        districts[_district_key(place.region, programme)].people |= people
 
     # Persons this programme subsidized: past subsidies recorded from elsewhere (history grants) are not.
-    trained = Grant.objects.filter(end_date__gte=period_start, end_date__lte=period_end, origin=Grant.Origin.POLICY)
+    granted = Grant.objects.filter(_scope(programme, "claim__department", home=home), origin=Grant.Origin.POLICY)
+    trained = granted.filter(end_date__gte=period_start, end_date__lte=period_end)
     persons = 0
     for department_id, training_type, region, person_id in trained.values_list(
         "claim__department_id", "claim__catalog_item__training_type", "claim__training_region", "person_id"
     ).order_by():
         persons += 1
         departments[department_id].persons += 1
-        for cell in (types[_type_key(training_type)], districts[_district_key(region)]):
+        for cell in (types[_type_key(training_type)], districts[_district_key(region, programme)]):
             cell.persons += 1
             cell.people.add(person_id)
 
     return Disclosure(
+        programme=programme.code,
+        title=programme.disclosure_title,
+        title_en=programme.disclosure_title_en or programme.disclosure_title,
+        document=programme.document_number,
+        region=programme.region,
         year=year,
         period_start=period_start,
         period_end=period_end,
         sources=sources,
         received=received,
-        by_department=_department_rows(departments, year=year, period_end=period_end),
+        by_department=_department_rows(
+            departments, programme=programme, granted=granted, year=year, period_end=period_end
+        ),
         by_type=_published(_type_rows(types)),
-        by_district=_published(_district_rows(districts)),
+        by_district=_published(_district_rows(districts, programme=programme)),
         paid=paid,
         advanced=advanced,
         recoveries_owed=owed,
@@ -369,10 +395,10 @@ def _type_key(training_type: str | None) -> str:
     return training_type if training_type in TrainingType.values else UNATTRIBUTED
 
 
-def _district_key(region: str | None) -> str:
+def _district_key(region: str | None, programme: Programme) -> str:
     if not region:
         return UNATTRIBUTED
-    return region if region.startswith(CITY) else OUTSIDE
+    return region if region.startswith(programme.region_prefix) else OUTSIDE
 
 
 _FIXED = {UNATTRIBUTED: ("未归属", "not attributed"), OUTSIDE: ("市外", "outside the city")}
@@ -392,14 +418,15 @@ def _type_rows(cells: dict[str, _Cell]) -> list[tuple[str, str, str, _Cell]]:
     return rows
 
 
-def _district_rows(cells: dict[str, _Cell]) -> list[tuple[str, str, str, _Cell]]:
-    """Ordos' banners and districts (every one, even with nothing to show), then outside the city,
-    then not attributed when there is something in them."""
+def _district_rows(cells: dict[str, _Cell], *, programme: Programme) -> list[tuple[str, str, str, _Cell]]:
+    """The programme area's banners and districts (every one, even with nothing to show), then
+    outside the area, then not attributed when there is something in them."""
+    inside = [k for k in cells if k.startswith(programme.region_prefix)]
     names = {
         r.code: (r.name, r.name_en or r.name)
-        for r in Region.objects.filter(Q(parent_id=f"{CITY}00") | Q(code__in=[k for k in cells if k.startswith(CITY)]))
+        for r in Region.objects.filter(Q(parent_id=programme.region) | Q(code__in=inside))
     }
-    codes = sorted({c for c in names if c != f"{CITY}00"} | {k for k in cells if k.startswith(CITY)})
+    codes = sorted({c for c in names if c != programme.region} | set(inside))
     rows = [(code, *names.get(code, (code, code)), cells.get(code) or _Cell()) for code in codes]
     rows.append((OUTSIDE, *_FIXED[OUTSIDE], cells.get(OUTSIDE) or _Cell()))
     if (cell := cells.get(UNATTRIBUTED)) and (cell.paid or cell.advanced or cell.persons):
@@ -436,17 +463,23 @@ def _published(rows: list[tuple[str, str, str, _Cell]]) -> list[UseRow]:
     return published
 
 
-def _department_rows(cells: dict[int | None, _Cell], *, year: int | None, period_end: date) -> list[DepartmentRow]:
-    """The annex's departments first (in the annex's order, even with nothing to show), then any
-    other department with money or trainees, then money attributed to no department."""
+def _department_rows(
+    cells: dict[int | None, _Cell],
+    *,
+    programme: Programme,
+    granted: QuerySet[Grant],
+    year: int | None,
+    period_end: date,
+) -> list[DepartmentRow]:
+    """The annex's departments first (in the annex's order, even with nothing to show; only for a
+    year the programme runs), then any other department with money or trainees, then money
+    attributed to no department."""
     tasks: dict[int, int] = defaultdict(int)
     order: list[int] = []
-    if year is not None:
+    if year is not None and programme.start_year <= year <= programme.end_year:
         for unit_id, target in (
-            AnnexTask.objects.filter(
-                parent__isnull=True, programme__start_year__lte=year, programme__end_year__gte=year
-            )
-            .order_by("programme_id", "number")
+            AnnexTask.objects.filter(programme=programme, parent__isnull=True)
+            .order_by("number")
             .values_list("unit_id", "annual_target")
         ):
             tasks[unit_id] += target
@@ -455,7 +488,7 @@ def _department_rows(cells: dict[int | None, _Cell], *, year: int | None, period
     so_far: dict[int | None, int] = {}
     if year is not None:
         so_far = dict(
-            Grant.objects.filter(end_date__gte=date(year, 1, 1), end_date__lte=period_end, origin=Grant.Origin.POLICY)
+            granted.filter(end_date__gte=date(year, 1, 1), end_date__lte=period_end)
             .values_list("claim__department_id")
             .annotate(n=Count("id"))
             .order_by()

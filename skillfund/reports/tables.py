@@ -49,8 +49,8 @@ def _cn(day: date) -> str:
 def title(d: Disclosure, lang: str = "zh") -> str:
     return _t(
         lang,
-        f"鄂尔多斯市职业技能提升行动专账资金使用情况公开（{period_label(d)}）",
-        f"Ordos vocational skills action: disclosure of fund use, {period_label(d, 'en')}",
+        f"{d.title}（{period_label(d)}）",
+        f"{d.title_en}, {period_label(d, 'en')}",
     )
 
 

@@ -1,6 +1,10 @@
 """Public pages of the disclosure of fund use (§4.3.a): no sign-in, Chinese with an English switch
 like the notices. Every figure comes from `selectors.disclosure`, which reads no personal data and
-withholds small cells; the page, the PDF and the xlsx print the same `tables`."""
+withholds small cells; the page, the PDF and the xlsx print the same `tables`.
+
+A report is one programme's. /public/disclosure/<year>/ shows the default programme for the year
+(`programme_default`: the city the deployment serves); /public/disclosure/programme/<code>/<year>/
+names one."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from skillfund.core import audit
+from skillfund.programme.models import Programme
+from skillfund.programme.selectors import programme_default
 from skillfund.reports import pdf, selectors, tables, xlsx
 from skillfund.reports.selectors import Disclosure
 
@@ -22,11 +28,18 @@ logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _report(year: int, quarter: int | None) -> Disclosure:
-    if year not in selectors.years_available() or quarter not in (None, 1, 2, 3, 4):
+def _programme(code: str | None, year: int) -> Programme:
+    programme = Programme.objects.filter(code=code).first() if code else programme_default(year=year)
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def _report(programme: Programme, year: int, quarter: int | None) -> Disclosure:
+    if year not in selectors.years_available(programme=programme) or quarter not in (None, 1, 2, 3, 4):
         raise Http404
     start, end = selectors.period_of(year, quarter)
-    report = selectors.disclosure(year=year, period_start=start, period_end=end)
+    report = selectors.disclosure(programme=programme, year=year, period_start=start, period_end=end)
     # Each disclosure fixes the audit chain's head outside the database, beside what was published.
     # A public page must not fail because the checkpoint store does: the failure is logged instead,
     # and the record-interval and cron checkpoints still run.
@@ -41,10 +54,12 @@ def _lang() -> str:
     return "en" if (get_language() or "").startswith("en") else "zh"
 
 
-def _url(name: str, year: int, quarter: int | None) -> str:
-    if quarter is None:
-        return reverse(f"reports:year{name}", args=[year])
-    return reverse(f"reports:quarter{name}", args=[year, quarter])
+def _url(name: str, year: int, quarter: int | None, programme: str | None = None) -> str:
+    args = [year] if quarter is None else [year, quarter]
+    view = f"{'year' if quarter is None else 'quarter'}{name}"
+    if programme:
+        return reverse(f"reports:programme_{view}", args=[programme, *args])
+    return reverse(f"reports:{view}", args=args)
 
 
 def _filename(year: int, quarter: int | None, ext: str) -> str:
@@ -60,14 +75,19 @@ def _number(text: str) -> int | None:
 def disclosure_index(request: HttpRequest) -> HttpResponse:
     """The chooser; without a choice, the current year's report."""
     year, quarter = _number(request.GET.get("year", "")), _number(request.GET.get("quarter", ""))
+    code = request.GET.get("programme", "")
+    code = code if Programme.objects.filter(code=code).exists() else None
     if year is not None:
-        return redirect(_url("", year, quarter))
-    return disclosure_page(request, timezone.localdate().year)
+        return redirect(_url("", year, quarter, code))
+    return disclosure_page(request, timezone.localdate().year, programme=code)
 
 
 @require_GET
-def disclosure_page(request: HttpRequest, year: int, quarter: int | None = None) -> HttpResponse:
-    report = _report(year, quarter)
+def disclosure_page(
+    request: HttpRequest, year: int, quarter: int | None = None, programme: str | None = None
+) -> HttpResponse:
+    chosen = _programme(programme, year)
+    report = _report(chosen, year, quarter)
     lang = _lang()
     shown = [
         {
@@ -87,25 +107,33 @@ def disclosure_page(request: HttpRequest, year: int, quarter: int | None = None)
         "subtitle": tables.subtitle(report, lang),
         "tables": shown,
         "notes": tables.notes(report, lang),
-        "years": selectors.years_available(),
+        "years": selectors.years_available(programme=chosen),
         "year": year,
         "quarter": quarter,
         "quarters": [1, 2, 3, 4],
-        "pdf_url": _url("_pdf", year, quarter),
-        "xlsx_url": _url("_xlsx", year, quarter),
+        "programme": programme,  # named in the URL, else the default (None)
+        "programme_name": chosen.name_en if lang == "en" and chosen.name_en else chosen.name,
+        "pdf_url": _url("_pdf", year, quarter, programme),
+        "xlsx_url": _url("_xlsx", year, quarter, programme),
     }
     return render(request, "reports/disclosure.html", context)
 
 
 @require_GET
-def disclosure_pdf(request: HttpRequest, year: int, quarter: int | None = None) -> HttpResponse:
-    response = HttpResponse(pdf.render(_report(year, quarter)), content_type="application/pdf")
+def disclosure_pdf(
+    request: HttpRequest, year: int, quarter: int | None = None, programme: str | None = None
+) -> HttpResponse:
+    report = _report(_programme(programme, year), year, quarter)
+    response = HttpResponse(pdf.render(report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(year, quarter, "pdf")}"'
     return response
 
 
 @require_GET
-def disclosure_xlsx(request: HttpRequest, year: int, quarter: int | None = None) -> HttpResponse:
-    response = HttpResponse(xlsx.render(_report(year, quarter)), content_type=XLSX)
+def disclosure_xlsx(
+    request: HttpRequest, year: int, quarter: int | None = None, programme: str | None = None
+) -> HttpResponse:
+    report = _report(_programme(programme, year), year, quarter)
+    response = HttpResponse(xlsx.render(report), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(year, quarter, "xlsx")}"'
     return response

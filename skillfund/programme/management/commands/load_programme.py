@@ -8,7 +8,8 @@ from skillfund.programme.loading import programme_load
 
 class Command(BaseCommand):
     help = (
-        "Load a programme file (stages, targets, plans, annex tasks), e.g. policy_data/programmes/ordos-2019-2021.yaml"
+        "Load a programme file (region, disclosure title, HR bureau, budget deadlines, units, stages, targets, "
+        "plans, annex tasks), e.g. policy_data/programmes/ordos-2019-2021.yaml; another city: README 'Another city'"
     )
 
     def add_arguments(self, parser):
