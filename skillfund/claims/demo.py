@@ -28,14 +28,15 @@ verification is a department's step: the demo account `dept_hrss` (demo/data.py)
 HR bureau, so those applications can be verified by someone other than the checker.
 
 The current demo year (demo/year.py, training/demo.py) fills each role's queue today, from the
-classes `YS<year>-TY-01` (project, full path) and `YS<year>-DG-01` (unemployed, short path):
+classes `YS<year>-XM-01` (project, §3.3.i groups, full path) and `YS<year>-DG-01` (unemployed,
+short path):
 
     reference        state at setup                                        whose queue
     YS<year>-XM-01   notice closed, approved                               `finance` pays
     YS<year>-XM-02   notice closed                                         `hr_approver` approves
     YS<year>-XM-03   in the notice open today (objections on the public page)
     YS<year>-XM-04   verified and checked                                  `hr` publishes
-    YS<year>-XM-05   submitted, the class's other trainees                 `dept_veterans` verifies
+    YS<year>-XM-05   submitted, the class's other trainees                 `dept_hrss` verifies
     YS<year>-GR-01   submitted by `institution`                            `hr` checks
     (the other trainees of YS<year>-DG-01 are unclaimed: `institution` applies for them)
 
@@ -126,11 +127,11 @@ def load_claims_demo() -> int:
     users = {
         u.username: u
         for u in User.objects.filter(
-            username__in=["hr", "hr_approver", "hr_clerk", "institution", "enterprise", "dept_veterans"]
+            username__in=["hr", "hr_approver", "hr_clerk", "institution", "enterprise", "dept_veterans", "dept_hrss"]
         )
     }
     units = {o.unit_code: o for o in Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)}
-    if len(users) < 6 or not {"DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"} <= set(plans):
+    if len(users) < 7 or not {"DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"} <= set(plans):
         return 0  # the organizations, accounts and classes come first (demo.data, training.demo)
     hr, institution, enterprise = users["hr"], users["institution"], users["enterprise"]
     clerk, approver = users["hr_clerk"], users["hr_approver"]
@@ -290,32 +291,35 @@ def load_claims_demo() -> int:
     def current_year() -> None:
         # The current demo year's queues (see the module's table).
         year = today.year
-        ty_now, dg_now = plans.get(f"YS{year}-TY-01"), plans.get(f"YS{year}-DG-01")
+        project_now, dg_now = plans.get(f"YS{year}-XM-01"), plans.get(f"YS{year}-DG-01")
         if (
-            ty_now is None
+            project_now is None
             or dg_now is None
-            or Claim.objects.filter(enrolment__class_plan__in=[ty_now, dg_now]).exists()
+            or Claim.objects.filter(enrolment__class_plan__in=[project_now, dg_now]).exists()
         ):
             return
-        ranked = _ranked(ty_now)
+        ranked = _ranked(project_now)
         eligible = [e for e in ranked if _eligible(e)]
         steps = {
-            "XM-01": (("submit", clerk), ("verify", users["dept_veterans"]), ("check", hr), closed_on, True),
-            "XM-02": (("submit", clerk), ("verify", users["dept_veterans"]), ("check", hr), closed_on, False),
-            "XM-03": (("submit", clerk), ("verify", users["dept_veterans"]), ("check", hr), open_on, False),
-            "XM-04": (("submit", clerk), ("verify", users["dept_veterans"]), ("check", hr), None, False),
+            "XM-01": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), closed_on, True),
+            "XM-02": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), closed_on, False),
+            "XM-03": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), open_on, False),
+            "XM-04": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), None, False),
         }
         for (key, (*walk, on, approve)), enrolment in zip(steps.items(), eligible, strict=False):
-            application = by_class(f"YS{year}-{key}", Application.Kind.PROJECT, ty_now, _claims([enrolment], hr), hr)
+            application = by_class(
+                f"YS{year}-{key}", Application.Kind.PROJECT, project_now, _claims([enrolment], hr), hr
+            )
             application = _walk(application, *walk)
             if on is not None:
                 published(application, on)
             if approve:
                 _walk(application, ("approve", approver))
-        rest = _certified(ty_now)
+        rest = _certified(project_now)
         if rest:
             _walk(
-                by_class(f"YS{year}-XM-05", Application.Kind.PROJECT, ty_now, _claims(rest, hr), hr), ("submit", clerk)
+                by_class(f"YS{year}-XM-05", Application.Kind.PROJECT, project_now, _claims(rest, hr), hr),
+                ("submit", clerk),
             )
         first = _ranked(dg_now)[:1]
         if first:

@@ -17,14 +17,16 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Case, Q, When
+from django.db.models import Case, Q, QuerySet, When
 from django.utils import timezone
 
 from skillfund.accounts.models import Role, User
 from skillfund.catalog.models import CatalogItem, CertificateKind
+from skillfund.claims.preview import enrolment_preview
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask
 from skillfund.registry.models import Person, StatusKind
@@ -78,7 +80,7 @@ class CurrentClass:
     annex_task: str
     funding_mode: str
     starts_in: int
-    trainees: StatusKind
+    trainees: tuple[StatusKind, ...]  # statuses held on the first day, any of them
     approver: str
     state: str  # "delivered" (trained, certified), "approved" (places left), "filed" (awaiting approval)
     enrolled: int = TRAINEES
@@ -90,15 +92,15 @@ class CurrentClass:
 
 CURRENT = [
     CurrentClass(
-        "TY-01",
-        "恒信培训中心",
+        "XM-01",
+        "鑫源培训学校",
         "security-guard",
-        "veterans",
-        "annex-7",
+        "hrss",
+        "hrss-rural-transfer",
         ClassPlan.FundingMode.PROJECT,
         -50,
-        StatusKind.VETERAN,
-        "dept_veterans",
+        (StatusKind.POOR_LABOURER, StatusKind.CAPACITY_CUT, StatusKind.VETERAN),  # §3.3.i project groups
+        "dept_hrss",
         "delivered",
     ),
     CurrentClass(
@@ -109,7 +111,7 @@ CURRENT = [
         "hrss-urban",
         ClassPlan.FundingMode.INDIVIDUAL,
         -35,
-        StatusKind.UNEMPLOYED,
+        (StatusKind.UNEMPLOYED,),
         "hr",
         "delivered",
     ),
@@ -121,7 +123,7 @@ CURRENT = [
         "hrss-urban",
         ClassPlan.FundingMode.INDIVIDUAL,
         10,
-        StatusKind.UNEMPLOYED,
+        (StatusKind.UNEMPLOYED,),
         "hr",
         "approved",
         enrolled=2,
@@ -134,7 +136,7 @@ CURRENT = [
         "annex-2",
         ClassPlan.FundingMode.ENTERPRISE,
         14,
-        StatusKind.EMPLOYEE_INSURED,
+        (StatusKind.EMPLOYEE_INSURED,),
         "dept_emergency",
         "filed",
         enrolled=0,
@@ -211,22 +213,38 @@ def _approver(username: str) -> User:
     return user or User.objects.filter(role=Role.HR_STAFF, is_active=True).order_by("pk").first()
 
 
-def _trainees(kind: StatusKind, on: date, region: str = "", exclude_item: CatalogItem | None = None) -> list[Person]:
+def _trainees(kind: StatusKind, on: date, region: str = "") -> list[Person]:
     """Persons holding `kind` on the class's first day: first those registered, living or seeking
-    work where the class is held (§3.3.a), then the others, by record; with `exclude_item`, not
-    those already in a class of its occupation and level (§3.3.b: never subsidized twice)."""
-    holding = Q(statuses__kind=kind, statuses__valid_from__lte=on) & (
+    work where the class is held (§3.3.a), then the others, by record."""
+    return list(_holders((kind,), on, region)[:TRAINEES])
+
+
+def _holders(kinds: tuple[StatusKind, ...], on: date, region: str) -> QuerySet[Person]:
+    holding = Q(statuses__kind__in=kinds, statuses__valid_from__lte=on) & (
         Q(statuses__valid_to__isnull=True) | Q(statuses__valid_to__gte=on)
     )
     local = Q(hukou_region=region) | Q(residence_region=region) | Q(job_region=region)
-    persons = Person.objects.filter(holding)
-    if exclude_item is not None and exclude_item.occupation_id:
-        persons = persons.exclude(
-            enrolments__class_plan__catalog_item__occupation=exclude_item.occupation_id,
-            enrolments__class_plan__catalog_item__level=exclude_item.level,
+    return (
+        Person.objects.filter(holding)
+        .annotate(local=Case(When(local, then=0), default=1))
+        .order_by("local", "pk")
+        .distinct()
+    )
+
+
+def _eligible_trainees(plan: ClassPlan, kinds: tuple[StatusKind, ...]) -> list[Person]:
+    """For the current demo year: holders of one of `kinds` the rules would subsidize for this class first
+    (the enrolment preview: place §3.3.a, never twice §3.3.b, …), so that whatever the persons and
+    earlier demo years, the queues the claims demo fills have lines to decide."""
+    item = plan.catalog_item
+    holders = list(  # nor anyone already in a class of the item's occupation and level, claimed or not
+        _holders(kinds, plan.start_date, plan.region).exclude(
+            enrolments__class_plan__catalog_item__occupation=item.occupation_id,
+            enrolments__class_plan__catalog_item__level=item.level,
         )
-    persons = persons.annotate(local=Case(When(local, then=0), default=1)).order_by("local", "pk").distinct()
-    return list(persons[:TRAINEES])
+    )
+    eligible = {p.pk for p in holders if enrolment_preview(SimpleNamespace(class_plan=plan, person=p))["eligible"]}
+    return sorted(holders, key=lambda p: p.pk not in eligible)[:TRAINEES]
 
 
 def _create_class(
@@ -276,21 +294,21 @@ def _create_class(
     return plan
 
 
-def _enrol(plan: ClassPlan, kind: StatusKind, count: int, at: datetime) -> list[Enrolment]:
-    """Enrol up to `count` holders of `kind` who are free on the class's days."""
+def _enrol(plan: ClassPlan, persons: list[Person], at: datetime) -> list[Enrolment]:
+    """Enrol those of `persons` who are free on the class's days."""
     enrolments = []
-    for person in _trainees(kind, plan.start_date, plan.region, exclude_item=plan.catalog_item)[:count]:
+    for person in persons:
         if selectors.clashing_session(person=person, class_plan=plan) is None:
             enrolments.append(enrolment_create(class_plan=plan, person=person, actor=None, now=at))
     return enrolments
 
 
-def _deliver(plan: ClassPlan, spec: DemoClass) -> None:
-    """Enrol, attend (one trainee misses a third of the days), assess and certify."""
+def _deliver(plan: ClassPlan, persons: list[Person]) -> None:
+    """Enrol `persons`, attend (the sixth misses a third of the days), assess and certify."""
     item, hr = plan.catalog_item, _approver("hr")
     sessions = list(plan.sessions.order_by("starts_at"))
     after = _at(plan.end_date + timedelta(days=1), 9)
-    enrolments = _enrol(plan, spec.trainees, TRAINEES, _at(plan.start_date - timedelta(days=5), 10))
+    enrolments = _enrol(plan, persons, _at(plan.start_date - timedelta(days=5), 10))
     for n, enrolment in enumerate(enrolments):
         person = enrolment.person
         for s, session in enumerate(sessions):
@@ -360,17 +378,18 @@ def _current(spec: CurrentClass, now: datetime) -> None:
         spec.annex_task,
         spec.funding_mode,
         today + timedelta(days=spec.starts_in),
-        spec.trainees,
+        spec.trainees[0],
         spec.approver,
         enterprise_order=spec.enterprise_order,
     )
     if spec.state == "delivered":
-        _deliver(_create_class(demo), demo)
+        plan = _create_class(demo)
+        _deliver(plan, _eligible_trainees(plan, spec.trainees))
         return
     # Filed two days ago, approved yesterday, enrolled an hour ago: all before `now`.
     filed, approved = now - timedelta(days=2), now - timedelta(days=1)
     plan = _create_class(demo, filed=filed, approved=approved, approve=spec.state == "approved")
-    _enrol(plan, spec.trainees, spec.enrolled, now - timedelta(hours=1))
+    _enrol(plan, _eligible_trainees(plan, spec.trainees)[: spec.enrolled], now - timedelta(hours=1))
 
 
 @transaction.atomic
@@ -381,7 +400,8 @@ def load_training_demo() -> int:
     for spec in CLASSES:
         if ClassPlan.objects.filter(code=spec.code).exists():
             continue
-        _deliver(_create_class(spec), spec)
+        plan = _create_class(spec)
+        _deliver(plan, _trainees(spec.trainees, plan.start_date, plan.region))
         created += 1
     _work_based()
     now = timezone.now()
