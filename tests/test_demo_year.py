@@ -77,7 +77,8 @@ def test_setup_gives_a_labelled_year_open_now_beside_the_history_and_a_queue_for
         assert current_notice(current["YS2026-XM-02"].pk).closes_on < today
         open_notice = current_notice(current["YS2026-XM-03"].pk)
         assert open_notice.opens_on <= today <= open_notice.closes_on and accepts_objections(open_notice)
-        assert current["YS2026-XM-05"].status == Status.SUBMITTED  # dept_veterans verifies
+        assert current["YS2026-XM-04"].status == Status.CHECKED  # hr publishes
+        assert current["YS2026-XM-05"].status == Status.SUBMITTED  # dept_hrss verifies
         assert current["YS2026-GR-01"].status == Status.SUBMITTED  # hr checks
         assert accepts_objections(current_notice(Application.objects.get(reference="SQ-XM-003").pk))
 
