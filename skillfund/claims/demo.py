@@ -28,7 +28,7 @@ verification is a department's step: the demo account `dept_hrss` (demo/data.py)
 HR bureau, so those applications can be verified by someone other than the checker.
 
 The current demo year (demo/year.py, training/demo.py) fills each role's queue today, from the
-classes `YS<year>-XM-01` (project, §3.3.i groups, full path) and `YS<year>-DG-01` (unemployed,
+classes `YS<year>-XMB-01` (project, §3.3.i groups, full path) and `YS<year>-DG-01` (unemployed,
 short path):
 
     reference        state at setup                                        whose queue
@@ -291,7 +291,7 @@ def load_claims_demo() -> int:
     def current_year() -> None:
         # The current demo year's queues (see the module's table).
         year = today.year
-        project_now, dg_now = plans.get(f"YS{year}-XM-01"), plans.get(f"YS{year}-DG-01")
+        project_now, dg_now = plans.get(f"YS{year}-XMB-01"), plans.get(f"YS{year}-DG-01")
         if (
             project_now is None
             or dg_now is None
@@ -300,19 +300,20 @@ def load_claims_demo() -> int:
             return
         ranked = _ranked(project_now)
         eligible = [e for e in ranked if _eligible(e)]
-        steps = {
-            "XM-01": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), closed_on, True),
-            "XM-02": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), closed_on, False),
-            "XM-03": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), open_on, False),
-            "XM-04": (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr), None, False),
+        chain = (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr))
+        states = {
+            "XM-01": (closed_on, True),
+            "XM-02": (closed_on, False),
+            "XM-03": (open_on, False),
+            "XM-04": (None, False),
         }
-        for (key, (*walk, on, approve)), enrolment in zip(steps.items(), eligible, strict=False):
+        for (key, (notice_on, approve)), enrolment in zip(states.items(), eligible, strict=False):
             application = by_class(
                 f"YS{year}-{key}", Application.Kind.PROJECT, project_now, _claims([enrolment], hr), hr
             )
-            application = _walk(application, *walk)
-            if on is not None:
-                published(application, on)
+            application = _walk(application, *chain)
+            if notice_on is not None:
+                published(application, notice_on)
             if approve:
                 _walk(application, ("approve", approver))
         rest = _certified(project_now)

@@ -92,7 +92,7 @@ class CurrentClass:
 
 CURRENT = [
     CurrentClass(
-        "XM-01",
+        "XMB-01",
         "鑫源培训学校",
         "security-guard",
         "hrss",
