@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Command 1 of the README: install, migrate, load the Ordos 2019–2021 action and demo data,
-# create one demo account per role, print the logins, and serve at http://127.0.0.1:8000.
+# Command 1 of the README: install, migrate, load the Ordos 2019–2021 action (history), the current
+# demo year (演示, computed from today) and demo data, create one demo account per role, print the
+# logins, and serve at http://127.0.0.1:8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from captcha.models import CaptchaStore
 from django.core.cache import cache
 from django.db import connection
@@ -160,12 +161,44 @@ def test_only_hr_publishes_and_only_checked_applications(world):
     assert not Notice.objects.exists() and AuditRecord.objects.count() == before
 
 
-def test_publishing_into_a_year_missing_from_the_calendar_is_refused(world):
-    application = world["checked"]()
-    with pytest.raises(DomainError) as exc:
-        publish(world, application, on=date(2023, 3, 1))
-    assert exc.value.code == "calendar_year_missing"
-    assert not Notice.objects.exists()
+def test_publishing_into_a_year_missing_from_the_calendar_counts_monday_to_friday_and_says_so(world, client):
+    # 2027 is not in policy_data/calendar/cn-workdays.yaml: the notice is published, not refused.
+    notice = publish(world, world["checked"](world["zhang"]), on=date(2027, 3, 1))
+    assert (notice.opens_on, notice.closes_on) == (date(2027, 3, 2), date(2027, 3, 8))  # 2, 3, 4, 5, 8
+    warning = "2027年节假日安排尚未录入，按周一至周五计算工作日"
+    assert notice.calendar_fallback_years == [2027] and notice.calendar_warnings[0][0] == warning
+    record = AuditRecord.objects.get(action="notice.publish")
+    assert record.after["calendar_fallback_years"] == [2027]
+    assert warning in client.get(reverse("notices:detail", args=[notice.reference])).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("notices:detail", args=[notice.reference])).content.decode()
+    assert "the 2027 holiday arrangement is not in the calendar yet" in english and warning not in english
+
+
+def test_a_notice_within_listed_years_carries_no_calendar_warning(world, client):
+    notice = publish(world, world["checked"](world["zhang"]))
+    assert notice.calendar_fallback_years == []
+    assert "尚未录入" not in client.get(reverse("notices:detail", args=[notice.reference])).content.decode()
+
+
+def test_the_publish_page_and_the_back_office_show_the_calendar_warning(world, client, settings):
+    settings.SKILLFUND_REQUIRE_2FA = False
+    settings.LANGUAGE_CODE = "zh-hans"
+    application = world["checked"](world["zhang"])
+    hr = world["people"]["hr"]
+    hr.is_staff = True
+    hr.save(update_fields=["is_staff"])
+    warning = "2027年节假日安排尚未录入，按周一至周五计算工作日"
+    url = reverse("admin:claims_application_publish", args=[application.pk])
+    with time_machine.travel(datetime(2026, 12, 29, 10, tzinfo=SHANGHAI), tick=False):
+        client.force_login(hr)  # signed in on that day (an idle session ends)
+        assert warning in client.get(url).content.decode()  # before publishing: the period runs into 2027
+        response = client.post(url, {"title": "2026年末补贴公示", "contact": "0477-8580000"}, follow=True)
+        assert response.status_code == 200 and warning in response.content.decode()  # the message after
+        notice = Notice.objects.get()
+        assert notice.calendar_fallback_years == [2027]
+        page = client.get(reverse("admin:notices_notice_change", args=[notice.pk]))
+        assert warning in page.content.decode()
 
 
 # ---- objections --------------------------------------------------------------------------------

@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 
 from skillfund.notices.masking import mask_name
-from skillfund.notices.workdays import WorkdayCalendar, YearNotInCalendar, add_working_days, is_working_day
+from skillfund.notices.workdays import (
+    WorkdayCalendar,
+    add_working_days,
+    fallback_warning,
+    is_working_day,
+    notice_period,
+)
 from skillfund.policy.parameters import default_parameters
 
 
@@ -43,12 +49,17 @@ def test_counting_runs_across_listed_years():
     assert add_working_days(date(2019, 12, 31), 1) == date(2020, 1, 2)  # 1 January is a holiday
 
 
-@pytest.mark.parametrize(("start", "n"), [(date(2023, 3, 1), 5), (date(2021, 12, 29), 5)])
-def test_a_year_not_in_the_calendar_is_refused_clearly(start, n):
-    with pytest.raises(YearNotInCalendar) as exc:
-        add_working_days(start, n)
-    assert exc.value.code == "calendar_year_missing"
-    assert "cn-workdays.yaml" in exc.value.en
+def test_a_year_not_in_the_calendar_is_counted_monday_to_friday_and_said():
+    # 2027's arrangement is not in the file: 1 January 2027 (a Friday) counts as a working day.
+    assert is_working_day(date(2027, 1, 1)) and not is_working_day(date(2027, 1, 2))
+    opens, closes, missing = notice_period(date(2026, 12, 29), 5)
+    assert (opens, closes, missing) == (date(2026, 12, 30), date(2027, 1, 5), [2027])  # 30, 31, 1, 4, 5
+    assert fallback_warning(2027)[0] == "2027年节假日安排尚未录入，按周一至周五计算工作日"
+    assert "Monday to Friday" in fallback_warning(2027)[1]
+
+
+def test_a_period_inside_listed_years_has_no_warning():
+    assert notice_period(date(2026, 9, 30), 5) == (date(2026, 10, 8), date(2026, 10, 13), [])
 
 
 def test_2026_is_in_the_calendar():

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,8 @@ from skillfund.funds import payments
 from skillfund.notices import selectors as notice_selectors
 from skillfund.notices.actions import notice_publish
 from skillfund.notices.models import Objection
+from skillfund.notices.workdays import fallback_warning, notice_period
+from skillfund.policy.parameters import ParameterNotInForce, default_parameters
 from skillfund.training.admin import ScopedForm
 from skillfund.training.models import ClassPlan
 
@@ -115,6 +118,16 @@ class QuotaTallyAdmin(ReadOnlyAdmin):
 
 def _message(exc: DomainError) -> str:
     return f"{exc.zh} / {exc.en}" + (f" ({exc.clause})" if exc.clause else "")
+
+
+def _calendar_warnings_today() -> list[tuple[str, str]]:
+    """What a notice published today would say about years counted Monday to Friday."""
+    today = timezone.localdate()
+    try:
+        days = default_parameters()["notice_working_days"].at(today)
+    except ParameterNotInForce:
+        return []  # publishing says why it is refused
+    return [fallback_warning(year) for year in notice_period(today, int(days.value))[2]]
 
 
 def _english() -> bool:
@@ -410,6 +423,8 @@ class ApplicationAdmin(ScopedModelAdmin):
                     ),
                     messages.SUCCESS,
                 )
+                for zh, en in notice.calendar_warnings:
+                    self.message_user(request, en if _english() else zh, messages.WARNING)
                 if back is not None:
                     return redirect(reverse("admin:claims_application_change", args=[back.pk]))
                 return redirect(reverse("admin:claims_application_changelist") + "?work=all")
@@ -421,5 +436,6 @@ class ApplicationAdmin(ScopedModelAdmin):
             form=form,
             note=note,
             selected=[a.pk for a in applications] if back is None else [],
+            calendar_warnings=[en if _english() else zh for zh, en in _calendar_warnings_today()],
         )
         return TemplateResponse(request, "claims/admin/publish_form.html", context, status=400 if form.errors else 200)

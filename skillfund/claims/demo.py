@@ -26,13 +26,29 @@ is created once (fixed references), so running it twice changes nothing.
 The HR bureau is itself the responsible department of its own annex tasks (such as 以工代训), and
 verification is a department's step: the demo account `dept_hrss` (demo/data.py) is department staff of the
 HR bureau, so those applications can be verified by someone other than the checker.
+
+The current demo year (demo/year.py, training/demo.py) fills each role's queue today, from the
+classes `YS<year>-XMB-01` (project, §3.3.i groups, full path) and `YS<year>-DG-01` (unemployed,
+short path):
+
+    reference        state at setup                                        whose queue
+    YS<year>-XM-01   notice closed, approved                               `finance` pays
+    YS<year>-XM-02   notice closed                                         `hr_approver` approves
+    YS<year>-XM-03   in the notice open today (objections on the public page)
+    YS<year>-XM-04   verified and checked                                  `hr` publishes
+    YS<year>-XM-05   submitted, the class's other trainees                 `dept_hrss` verifies
+    YS<year>-GR-01   submitted by `institution`                            `hr` checks
+    (the other trainees of YS<year>-DG-01 are unclaimed: `institution` applies for them)
+
+A past notice is published three weeks before setup, the open one on the last day from which the
+notice period opens by today (`open_notice_day`), so both hold on any setup date.
 """
 
 from __future__ import annotations
 
 from calendar import monthrange
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -47,11 +63,12 @@ from skillfund.claims.models import Application, Claim
 from skillfund.claims.preview import enrolment_preview
 from skillfund.claims.review import application_create, application_step
 from skillfund.notices.actions import notice_publish
+from skillfund.notices.workdays import add_working_days
 from skillfund.organizations.models import Organization
 from skillfund.registry.models import PersonStatus, StatusKind
 from skillfund.training.models import ClassPlan, Employment, Enrolment
 
-CLOSED_NOTICE_ON = date(2026, 11, 2)  # closes 2026-11-09: the demo's "past notice" (calendar has 2026)
+CLOSED_NOTICE_DAYS = 21  # a past notice was published this long before setup: closed by then
 NOTICE_CONTACT = "鄂尔多斯市人力资源和社会保障局职业能力建设科 电话 0477-8580000（工作日 8:30–17:30）"
 WORK_ITEM = "ecommerce"  # the 2020 sample catalog has no garment item; §3.3.g pays by month, not by item
 
@@ -78,6 +95,15 @@ def _ranked(plan: ClassPlan, *, living: bool = False) -> list[Enrolment]:
     return sorted(_certified(plan), key=rank)
 
 
+def open_notice_day(today: date) -> date:
+    """The latest publication day before `today` whose notice period has opened by today, so a
+    notice published then is open for objections today (weekends and holidays included)."""
+    day = today - timedelta(days=1)
+    while add_working_days(day, 1) > today:
+        day -= timedelta(days=1)
+    return day
+
+
 def _eligible(enrolment: Enrolment) -> bool:
     return enrolment_preview(enrolment)["eligible"]
 
@@ -101,15 +127,16 @@ def load_claims_demo() -> int:
     users = {
         u.username: u
         for u in User.objects.filter(
-            username__in=["hr", "hr_approver", "hr_clerk", "institution", "enterprise", "dept_veterans"]
+            username__in=["hr", "hr_approver", "hr_clerk", "institution", "enterprise", "dept_veterans", "dept_hrss"]
         )
     }
     units = {o.unit_code: o for o in Organization.objects.filter(kind=Organization.Kind.GOVERNMENT)}
-    if len(users) < 6 or not {"DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"} <= set(plans):
+    if len(users) < 7 or not {"DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"} <= set(plans):
         return 0  # the organizations, accounts and classes come first (demo.data, training.demo)
     hr, institution, enterprise = users["hr"], users["institution"], users["enterprise"]
     clerk, approver = users["hr_clerk"], users["hr_approver"]
     today = timezone.localdate()
+    closed_on, open_on = today - timedelta(days=CLOSED_NOTICE_DAYS), open_notice_day(today)
     dg, ty, fp, aq = (plans[c] for c in ("DG-2020-001", "TY-2020-001", "FP-2020-001", "AQ-2020-001"))
 
     def individual(reference: str, claims: list[Claim], actor: User) -> Application:
@@ -175,7 +202,7 @@ def load_claims_demo() -> int:
         ranked = _ranked(ty)
         if len(ranked) < 3 or not _eligible(ranked[1]):
             return
-        for reference, trainees, on in (("SQ-XM-002", ranked[:1], CLOSED_NOTICE_ON), ("SQ-XM-003", ranked[1:2], today)):
+        for reference, trainees, on in (("SQ-XM-002", ranked[:1], closed_on), ("SQ-XM-003", ranked[1:2], open_on)):
             application = by_class(reference, Application.Kind.PROJECT, ty, _claims(trainees, hr), hr)
             published(_walk(application, ("submit", clerk), ("verify", users["dept_veterans"]), ("check", hr)), on)
         rest = _claims(ranked[2:], hr)
@@ -261,6 +288,54 @@ def load_claims_demo() -> int:
         )
         _walk(application, ("submit", clerk))
 
+    def current_year() -> None:
+        # The current demo year's queues (see the module's table).
+        year = today.year
+        project_now, dg_now = plans.get(f"YS{year}-XMB-01"), plans.get(f"YS{year}-DG-01")
+        if (
+            project_now is None
+            or dg_now is None
+            or Claim.objects.filter(enrolment__class_plan__in=[project_now, dg_now]).exists()
+        ):
+            return
+        ranked = _ranked(project_now)
+        eligible = [e for e in ranked if _eligible(e)]
+        chain = (("submit", clerk), ("verify", users["dept_hrss"]), ("check", hr))
+        states = {
+            "XM-01": (closed_on, True),
+            "XM-02": (closed_on, False),
+            "XM-03": (open_on, False),
+            "XM-04": (None, False),
+        }
+        for (key, (notice_on, approve)), enrolment in zip(states.items(), eligible, strict=False):
+            application = by_class(
+                f"YS{year}-{key}", Application.Kind.PROJECT, project_now, _claims([enrolment], hr), hr
+            )
+            application = _walk(application, *chain)
+            if notice_on is not None:
+                published(application, notice_on)
+            if approve:
+                _walk(application, ("approve", approver))
+        rest = _certified(project_now)
+        if rest:
+            _walk(
+                by_class(f"YS{year}-XM-05", Application.Kind.PROJECT, project_now, _claims(rest, hr), hr),
+                ("submit", clerk),
+            )
+        first = _ranked(dg_now)[:1]
+        if first:
+            application = application_create(
+                kind=Application.Kind.INDIVIDUAL,
+                department=dg_now.department,
+                claims=_claims(first, institution),
+                person=first[0].person,
+                applicant=dg_now.institution,
+                class_plan=dg_now,
+                actor=institution,
+                reference=f"YS{year}-GR-01",
+            )
+            _walk(application, ("submit", institution))
+
     builders: list[tuple[str, Callable[[], None]]] = [
         ("SQ-GR-002", gr_001_002_003),
         ("SQ-XM-002", xm_001_002_003),
@@ -268,6 +343,7 @@ def load_claims_demo() -> int:
         ("SQ-QY-001", qy_001),
         ("SQ-YG-001", yg_001),
         ("SQ-JT-001", jt_001),
+        (f"YS{today.year}-XM-01", current_year),
     ]
     created = 0
     for reference, build in builders:

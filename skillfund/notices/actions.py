@@ -25,7 +25,7 @@ from skillfund.notices import limits
 from skillfund.notices.masking import mask_name
 from skillfund.notices.models import Notice, NoticeEntry, Objection, ObjectionDecision, ObjectionGroup
 from skillfund.notices.selectors import accepts_objections, current_notice
-from skillfund.notices.workdays import add_working_days
+from skillfund.notices.workdays import notice_period
 from skillfund.organizations.models import Organization
 from skillfund.policy.parameters import ParameterNotInForce, default_parameters
 from skillfund.programme.selectors import programme_for
@@ -84,7 +84,8 @@ def notice_publish(
         raise NoticeRefused(
             "notice_period_not_in_force", f"{on}没有有效的公示期参数", f"no notice period is in force on {on}"
         ) from None
-    opens_on, closes_on = add_working_days(on, 1), add_working_days(on, int(days.value))
+    # A year missing from the calendar is counted Monday–Friday: said on the notice, not refused.
+    opens_on, closes_on, fallback_years = notice_period(on, int(days.value))
 
     claims = list(
         Claim.objects.filter(application_id__in=ids)
@@ -129,6 +130,7 @@ def notice_publish(
         closes_on=closes_on,
         working_days=int(days.value),
         contact=contact,
+        calendar_fallback_years=fallback_years,
     )
     units = {a.department_id for a in locked}
     hr_bureau = actor.organization_id or _hr_bureau_of(locked[0].department, on.year)
@@ -149,6 +151,7 @@ def notice_publish(
             "closes_on": closes_on,
             "working_days": int(days.value),
             "period_clause": days.clause,
+            "calendar_fallback_years": fallback_years,
             "claims_decided_now": decided_now,
         },
     )

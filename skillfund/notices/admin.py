@@ -13,8 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from skillfund.accounts.admin_scoping import ScopedModelAdmin
 from skillfund.core.errors import DomainError
@@ -50,10 +50,16 @@ class NoticeAdmin(ReadOnlyAdmin):
         "opens_on",
         "closes_on",
         "working_days",
+        "calendar_warning",
         "contact",
         "status",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("working-day calendar"))
+    def calendar_warning(self, obj: Notice) -> str:
+        english = (get_language() or "").startswith("en")
+        return "；".join(en if english else zh for zh, en in obj.calendar_warnings) or "—"
 
     @admin.display(description=_("status"))
     def status(self, obj: Notice) -> str:

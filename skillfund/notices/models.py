@@ -34,6 +34,12 @@ class Notice(models.Model):
     closes_on = models.DateField(_("last day of the notice"), help_text=_("Objections are accepted until its end"))
     working_days = models.PositiveSmallIntegerField(_("working days"))
     contact = models.TextField(_("how to object"), help_text=_("Telephone, address or office for objections"))
+    calendar_fallback_years = models.JSONField(
+        _("years counted Monday to Friday"),
+        default=list,
+        blank=True,
+        help_text=_("Years of the period whose holiday arrangement was not in the working-day calendar"),
+    )
 
     class Meta:
         verbose_name = _("public notice")
@@ -48,6 +54,13 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def calendar_warnings(self) -> list[tuple[str, str]]:
+        """(zh, en) per year of the period counted Monday to Friday, rendered when read."""
+        from skillfund.notices.workdays import fallback_warning
+
+        return [fallback_warning(year) for year in self.calendar_fallback_years]
 
 
 class NoticeEntry(models.Model):

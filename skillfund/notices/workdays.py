@@ -3,6 +3,10 @@ weekend days worked in exchange (调休上班), as the State Council General Off
 
 A public notice published on day D runs n full working days starting the next working day and
 closes at the end of the n-th working day: `add_working_days(D, n)` is that closing day.
+
+A year whose official arrangement is not in the file yet (it is published late in the year before)
+is counted Monday to Friday, not refused: the count may then be off by a holiday, so whoever counts
+into such a year shows `fallback_warning(year)` (the notice keeps the years, `Notice.calendar_fallback_years`).
 """
 
 from __future__ import annotations
@@ -12,21 +16,15 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from skillfund.core.errors import DomainError
-
 CALENDAR_FILE = ("calendar", "cn-workdays.yaml")
 
 
-class YearNotInCalendar(DomainError):
-    def __init__(self, year: int, known: tuple[int, ...]) -> None:
-        listed = ", ".join(map(str, known))
-        super().__init__(
-            "calendar_year_missing",
-            f"工作日历中没有{year}年的节假日安排（已有：{listed}），请先补充policy_data/calendar/cn-workdays.yaml",
-            f"the working-day calendar has no holiday arrangement for {year} (it has {listed}); "
-            "add the year to policy_data/calendar/cn-workdays.yaml",
-        )
-        self.year = year
+def fallback_warning(year: int) -> tuple[str, str]:
+    """What a count into a year missing from the calendar says, in Chinese and English."""
+    return (
+        f"{year}年节假日安排尚未录入，按周一至周五计算工作日",
+        f"the {year} holiday arrangement is not in the calendar yet: working days are counted Monday to Friday",
+    )
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class WorkdayCalendar:
 
     def is_working_day(self, day: date) -> bool:
         if day.year not in self.years:
-            raise YearNotInCalendar(day.year, tuple(sorted(self.years)))
+            return day.weekday() < 5  # fallback: see fallback_warning
         if day in self.workdays:
             return True
         return day.weekday() < 5 and day not in self.holidays
@@ -52,6 +50,10 @@ class WorkdayCalendar:
             if self.is_working_day(day):
                 counted += 1
         return day
+
+    def missing_years(self, first: date, last: date) -> list[int]:
+        """The years of first..last counted Monday to Friday because the file does not have them."""
+        return [year for year in range(first.year, last.year + 1) if year not in self.years]
 
     @classmethod
     def load(cls, path: Path) -> WorkdayCalendar:
@@ -90,3 +92,11 @@ def is_working_day(day: date) -> bool:
 
 def add_working_days(start: date, n: int) -> date:
     return default_calendar().add_working_days(start, n)
+
+
+def notice_period(on: date, n: int) -> tuple[date, date, list[int]]:
+    """A notice published on `on` for n working days: (first day, last day, years of the count
+    that were not in the calendar and so counted Monday to Friday)."""
+    calendar = default_calendar()
+    closes_on = calendar.add_working_days(on, n)
+    return calendar.add_working_days(on, 1), closes_on, calendar.missing_years(on + timedelta(days=1), closes_on)

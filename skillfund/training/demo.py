@@ -2,6 +2,11 @@
 the Annex, with sessions, enrolments of demo persons, attendance, results and certificates, and
 one 以工代训 employment. Runs after `demo.data.load_demo` (organizations, persons, accounts).
 
+Beside that history, the current demo year (demo/year.py) gets classes placed around the setup
+date, coded `YS<year>-…` (演示): one delivered weeks ago for each kind of application the claims demo
+walks part-way, one approved and starting soon with places left, and one filed for a department to
+approve. Running setup again the same year finds them; the next year adds that year's.
+
 Everything goes through the training actions with the clock set to the day each step happened,
 so the demo exercises the real checks. Deterministic, and running it twice changes nothing.
 """
@@ -12,13 +17,16 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Case, Q, When
+from django.db.models import Case, Q, QuerySet, When
+from django.utils import timezone
 
 from skillfund.accounts.models import Role, User
 from skillfund.catalog.models import CatalogItem, CertificateKind
+from skillfund.claims.preview import enrolment_preview
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask
 from skillfund.registry.models import Person, StatusKind
@@ -32,7 +40,7 @@ from skillfund.training.actions.plans import (
 )
 from skillfund.training.actions.results import assessment_record, certificate_record
 from skillfund.training.actions.work import employment_create, work_training_month_record
-from skillfund.training.models import Attendance, ClassPlan, Employment
+from skillfund.training.models import Attendance, ClassPlan, Employment, Enrolment
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 DAY_HOURS = 8  # 08:30–17:30 with an hour's break
@@ -60,6 +68,81 @@ class DemoClass:
     approver: str  # demo account
     enterprise_order: str = ""
 
+
+@dataclass(frozen=True)
+class CurrentClass:
+    """A class of the current demo year, placed `starts_in` days from the setup date."""
+
+    key: str
+    institution: str
+    item: str  # catalog item code (every demo year's catalog has the 2021 codes)
+    department: str
+    annex_task: str
+    funding_mode: str
+    starts_in: int
+    trainees: tuple[StatusKind, ...]  # statuses held on the first day, any of them
+    approver: str
+    state: str  # "delivered" (trained, certified), "approved" (places left), "filed" (awaiting approval)
+    enrolled: int = TRAINEES
+    enterprise_order: str = ""
+
+    def code(self, year: int) -> str:
+        return f"YS{year}-{self.key}"
+
+
+CURRENT = [
+    CurrentClass(
+        "XMB-01",
+        "鑫源培训学校",
+        "security-guard",
+        "hrss",
+        "hrss-rural-transfer",
+        ClassPlan.FundingMode.PROJECT,
+        -50,
+        (StatusKind.POOR_LABOURER, StatusKind.CAPACITY_CUT, StatusKind.VETERAN),  # §3.3.i project groups
+        "dept_hrss",
+        "delivered",
+    ),
+    CurrentClass(
+        "DG-01",
+        "华夏培训学校",
+        "childcare",
+        "hrss",
+        "hrss-urban",
+        ClassPlan.FundingMode.INDIVIDUAL,
+        -35,
+        (StatusKind.UNEMPLOYED,),
+        "hr",
+        "delivered",
+    ),
+    CurrentClass(
+        "DG-02",
+        "华夏培训学校",
+        "welder-5",
+        "hrss",
+        "hrss-urban",
+        ClassPlan.FundingMode.INDIVIDUAL,
+        10,
+        (StatusKind.UNEMPLOYED,),
+        "hr",
+        "approved",
+        enrolled=2,
+    ),
+    CurrentClass(
+        "AQ-01",
+        "安泰安全培训",
+        "so-height",
+        "emergency",
+        "annex-2",
+        ClassPlan.FundingMode.ENTERPRISE,
+        14,
+        (StatusKind.EMPLOYEE_INSURED,),
+        "dept_emergency",
+        "filed",
+        enrolled=0,
+        enterprise_order="昊华煤业",
+    ),
+]
 
 CLASSES = [
     DemoClass(
@@ -133,33 +216,60 @@ def _approver(username: str) -> User:
 def _trainees(kind: StatusKind, on: date, region: str = "") -> list[Person]:
     """Persons holding `kind` on the class's first day: first those registered, living or seeking
     work where the class is held (§3.3.a), then the others, by record."""
-    holding = Q(statuses__kind=kind, statuses__valid_from__lte=on) & (
+    return list(_holders((kind,), on, region)[:TRAINEES])
+
+
+def _holders(kinds: tuple[StatusKind, ...], on: date, region: str) -> QuerySet[Person]:
+    holding = Q(statuses__kind__in=kinds, statuses__valid_from__lte=on) & (
         Q(statuses__valid_to__isnull=True) | Q(statuses__valid_to__gte=on)
     )
     local = Q(hukou_region=region) | Q(residence_region=region) | Q(job_region=region)
-    persons = (
+    return (
         Person.objects.filter(holding)
         .annotate(local=Case(When(local, then=0), default=1))
         .order_by("local", "pk")
         .distinct()
     )
-    return list(persons[:TRAINEES])
 
 
-def _create_class(spec: DemoClass) -> ClassPlan:
+def _eligible_trainees(plan: ClassPlan, kinds: tuple[StatusKind, ...]) -> list[Person]:
+    """For the current demo year: holders of one of `kinds` the rules would subsidize for this class first
+    (the enrolment preview: place §3.3.a, never twice §3.3.b, …), so that whatever the persons and
+    earlier demo years, the queues the claims demo fills have lines to decide."""
+    item = plan.catalog_item
+    holders = list(  # nor anyone already in a class of the item's occupation and level, claimed or not
+        _holders(kinds, plan.start_date, plan.region).exclude(
+            enrolments__class_plan__catalog_item__occupation=item.occupation_id,
+            enrolments__class_plan__catalog_item__level=item.level,
+        )
+    )
+    eligible = {p.pk for p in holders if enrolment_preview(SimpleNamespace(class_plan=plan, person=p))["eligible"]}
+    return sorted(holders, key=lambda p: p.pk not in eligible)[:TRAINEES]
+
+
+def _create_class(
+    spec: DemoClass, *, filed: datetime | None = None, approved: datetime | None = None, approve: bool = True
+) -> ClassPlan:
+    """File the class (by default two weeks before it starts) and approve it (three days later)."""
     orgs = {o.short_name: o for o in Organization.objects.exclude(short_name="")}
     item = CatalogItem.objects.get(year=spec.start.year, code=spec.item)
     department = Organization.objects.get(unit_code=spec.department)
     days = math.ceil(item.min_hours / DAY_HOURS)
     # The catalog lists the institutions that deliver an item (§4.4.c); the demo's are demo data.
     item.approved_institutions.add(orgs[spec.institution])
+    task = AnnexTask.objects.get(  # the annex task of the programme running that year
+        code=spec.annex_task,
+        unit=department,
+        programme__start_year__lte=spec.start.year,
+        programme__end_year__gte=spec.start.year,
+    )
     plan = class_plan_create(
         actor=None,
         code=spec.code,
         institution=orgs[spec.institution],
         catalog_item=item,
         department=department,
-        annex_task=AnnexTask.objects.get(code=spec.annex_task, unit=department),
+        annex_task=task,
         funding_mode=spec.funding_mode,
         region=orgs[spec.institution].region,
         venue=f"{orgs[spec.institution].name} 实训楼",
@@ -178,23 +288,31 @@ def _create_class(spec: DemoClass) -> ClassPlan:
             topic=f"{item.title} 第{i + 1}天",
             actor=None,
         )
-    filed = _at(spec.start - timedelta(days=14), 10)
+    filed = filed or _at(spec.start - timedelta(days=14), 10)
     class_plan_file(class_plan=plan, actor=None, now=filed)
-    class_plan_approve(class_plan=plan, actor=_approver(spec.approver), now=filed + timedelta(days=3))
+    if approve:
+        approved = approved or filed + timedelta(days=3)
+        class_plan_approve(class_plan=plan, actor=_approver(spec.approver), now=approved)
     return plan
 
 
-def _deliver(plan: ClassPlan, spec: DemoClass) -> None:
-    """Enrol, attend (one trainee misses a third of the days), assess and certify."""
+def _enrol(plan: ClassPlan, persons: list[Person], at: datetime) -> list[Enrolment]:
+    """Enrol those of `persons` who are free on the class's days."""
+    enrolments = []
+    for person in persons:
+        if selectors.clashing_session(person=person, class_plan=plan) is None:
+            enrolments.append(enrolment_create(class_plan=plan, person=person, actor=None, now=at))
+    return enrolments
+
+
+def _deliver(plan: ClassPlan, persons: list[Person]) -> None:
+    """Enrol `persons`, attend (the sixth misses a third of the days), assess and certify."""
     item, hr = plan.catalog_item, _approver("hr")
     sessions = list(plan.sessions.order_by("starts_at"))
     after = _at(plan.end_date + timedelta(days=1), 9)
-    for n, person in enumerate(_trainees(spec.trainees, plan.start_date, plan.region)):
-        if selectors.clashing_session(person=person, class_plan=plan) is not None:
-            continue
-        enrolment = enrolment_create(
-            class_plan=plan, person=person, actor=None, now=_at(plan.start_date - timedelta(days=5), 10)
-        )
+    enrolments = _enrol(plan, persons, _at(plan.start_date - timedelta(days=5), 10))
+    for n, enrolment in enumerate(enrolments):
+        person = enrolment.person
         for s, session in enumerate(sessions):
             if n == TRAINEES - 1 and s % 3 == 0:
                 continue  # the one who will not reach the threshold
@@ -251,14 +369,46 @@ def _work_based() -> None:
         )
 
 
+def _current(spec: CurrentClass, now: datetime) -> None:
+    """One class of the current demo year, brought to its state as of `now`."""
+    today = timezone.localdate(now)
+    demo = DemoClass(
+        spec.code(today.year),
+        spec.institution,
+        spec.item,
+        spec.department,
+        spec.annex_task,
+        spec.funding_mode,
+        today + timedelta(days=spec.starts_in),
+        spec.trainees[0],
+        spec.approver,
+        enterprise_order=spec.enterprise_order,
+    )
+    if spec.state == "delivered":
+        plan = _create_class(demo)
+        _deliver(plan, _eligible_trainees(plan, spec.trainees))
+        return
+    # Filed two days ago, approved yesterday, enrolled an hour ago: all before `now`.
+    filed, approved = now - timedelta(days=2), now - timedelta(days=1)
+    plan = _create_class(demo, filed=filed, approved=approved, approve=spec.state == "approved")
+    _enrol(plan, _eligible_trainees(plan, spec.trainees)[: spec.enrolled], now - timedelta(hours=1))
+
+
 @transaction.atomic
 def load_training_demo() -> int:
-    """Create the demo classes that do not exist yet; return how many were created."""
+    """Create the demo classes that do not exist yet (history and the current demo year, whose
+    programme and catalog demo/year.py loads first); return how many were created."""
     created = 0
     for spec in CLASSES:
         if ClassPlan.objects.filter(code=spec.code).exists():
             continue
-        _deliver(_create_class(spec), spec)
+        plan = _create_class(spec)
+        _deliver(plan, _trainees(spec.trainees, plan.start_date, plan.region))
         created += 1
     _work_based()
+    now = timezone.now()
+    for current in CURRENT:
+        if not ClassPlan.objects.filter(code=current.code(timezone.localdate(now).year)).exists():
+            _current(current, now)
+            created += 1
     return created
