@@ -177,3 +177,57 @@ def test_api_refuses_an_application_of_a_claim_whose_certificate_is_not_its_item
     body["claims"] = [good.reference]
     response = client.post("/api/v1/applications/", body, format="json", headers={"Idempotency-Key": "c-2"})
     assert response.status_code == 201, response.json()
+
+
+# ---- 特种作业操作证: the holder's ID number on each operation ---------------------------------------
+
+
+def test_two_special_operation_certificates_share_the_holders_id_number_and_each_is_claimed_once(world):
+    """Since 2010 a 特种作业操作证's number is its holder's ID number, on every operation they are
+    certified for: the certificate is the number and the operation, so a worker certified as a
+    low-voltage electrician and as a welder records and claims both, and neither twice (§3.3.a)."""
+    from skillfund.catalog.models import Occupation
+
+    def operation(code: str, name: str) -> object:
+        occupation = Occupation.objects.create(code=code, name=name, scheme=Occupation.Scheme.SPECIAL_OPERATION)
+        return make_catalog_item(
+            code=code,
+            occupation=occupation,
+            title=f"{name}作业",
+            level=None,
+            certificate_kind=CertificateKind.SPECIAL_OPERATION,
+        )
+
+    low_voltage, welding = operation("SO-1-1", "低压电工"), operation("SO-2-1", "熔化焊接与热切割")
+    person, number = world["person"], world["id"]
+    for item in (low_voltage, welding):
+        certificate_record(
+            person=person,
+            kind=CertificateKind.SPECIAL_OPERATION,
+            number=number,
+            issue_date=date(2020, 5, 30),
+            issuing_body="鄂尔多斯市应急管理局",
+            actor=None,
+            occupation=item.occupation,
+        )
+    with pytest.raises(DomainError) as again:  # the same operation's certificate twice
+        certificate_record(
+            person=person,
+            kind=CertificateKind.SPECIAL_OPERATION,
+            number=number,
+            issue_date=date(2020, 6, 30),
+            issuing_body="鄂尔多斯市应急管理局",
+            actor=None,
+            occupation=low_voltage.occupation,
+        )
+    assert again.value.code == "certificate_number_taken"
+
+    so = {"certificate_kind": CertificateKind.SPECIAL_OPERATION, "certificate_number": number}
+    first = submit(world, catalog_item=low_voltage, **so)
+    second = submit(world, catalog_item=welding, **so)
+    assert {first.subject, second.subject} == {"SO-1-1", "SO-2-1"}
+    with pytest.raises(DomainError) as twice:
+        submit(world, catalog_item=welding, **so)
+    assert twice.value.code == "certificate_already_claimed"
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database holds it on any path
+        Claim.objects.filter(pk=first.pk).update(subject=second.subject)

@@ -111,7 +111,7 @@ def test_certificate_number_unique(passed):
     assert counts() == before
     with pytest.raises(IntegrityError), transaction.atomic():
         Certificate.objects.create(
-            person=other, kind="special_operation", number="S000015060200001", issue_date=ISSUED, issuing_body="x"
+            person=other, kind="skill_level", level=5, number="S000015060200001", issue_date=ISSUED, issuing_body="x"
         )
 
 

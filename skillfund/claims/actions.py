@@ -19,7 +19,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from skillfund.catalog.models import CatalogItem, CertificateKind
-from skillfund.claims.checks import certificate_problem, months_problem, unclaimed_months
+from skillfund.claims.checks import (
+    certificate_key,
+    certificate_problem,
+    months_problem,
+    recorded_for,
+    unclaimed_months,
+)
 from skillfund.claims.decisions import decide_ids, decision_from_row
 from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
 from skillfund.core import audit
@@ -114,10 +120,19 @@ def claim_submit(
 def _ensure_certificate(item: CatalogItem | None, *, person: Person, kind: str, number: str) -> None:
     """§3.3.a: the certificate is the item's, the recorded one if its number is on record, and
     not claimed before (the partial unique constraint on claims backs the last)."""
-    recorded = Certificate.objects.filter(number=number).first() if number else None
-    claimed_by = (
-        Claim.objects.filter(certificate_number=number).values_list("reference", flat=True).first() if number else None
-    )
+    recorded, claimed_by = None, None
+    if number:
+        occupation_id = item.occupation_id if item is not None else None
+        recorded = recorded_for(
+            Certificate.objects.filter(number=number), kind=kind, occupation_id=occupation_id, person_id=person.pk
+        )
+        subject = subject_of(item) if item is not None else ""
+        claimed = Claim.objects.filter(certificate_number=number).values_list(
+            "reference", "certificate_kind", "subject"
+        )
+        claimed_by = next(
+            (r for r, k, s in claimed if certificate_key(k, number, s) == certificate_key(kind, number, subject)), None
+        )
     problem = certificate_problem(
         item=item, person_id=person.pk, kind=kind, number=number, recorded=recorded, claimed_by=claimed_by
     )
@@ -131,7 +146,9 @@ def ensure_certificates_match(claims: list[Claim]) -> None:
     written around them, is refused naming its reference."""
     items = CatalogItem.objects.in_bulk({c.catalog_item_id for c in claims if c.catalog_item_id})
     numbers = {c.certificate_number for c in claims if c.certificate_number}
-    recorded = {c.number: c for c in Certificate.objects.filter(number__in=numbers)} if numbers else {}
+    recorded: dict[str, list[Certificate]] = {}
+    for c in Certificate.objects.filter(number__in=numbers) if numbers else ():
+        recorded.setdefault(c.number, []).append(c)
     for claim in claims:
         item = items.get(claim.catalog_item_id)
         problem = certificate_problem(
@@ -139,7 +156,12 @@ def ensure_certificates_match(claims: list[Claim]) -> None:
             person_id=claim.person_id,
             kind=claim.certificate_kind,
             number=claim.certificate_number,
-            recorded=recorded.get(claim.certificate_number),
+            recorded=recorded_for(
+                recorded.get(claim.certificate_number, ()),
+                kind=claim.certificate_kind,
+                occupation_id=item.occupation_id if item is not None else None,
+                person_id=claim.person_id,
+            ),
         )
         if problem is not None:
             raise DomainError(

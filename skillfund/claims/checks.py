@@ -25,6 +25,29 @@ class ClaimProblem:
     clause: str | None = None
 
 
+SPECIAL_OPERATION = CertificateKind.SPECIAL_OPERATION.value
+
+
+def certificate_key(kind: str, number: str, subject: str) -> tuple[str, str]:
+    """What names one certificate: its number, except a 特种作业操作证's, whose number is the holder's
+    ID number on each operation they are certified for — there the number and the occupation.
+    The unique constraints on claims and on recorded certificates use the same key."""
+    return (number, subject if kind == SPECIAL_OPERATION else "")
+
+
+def recorded_for(candidates: Iterable[Any], *, kind: str, occupation_id: int | None, person_id: int | None) -> Any:
+    """Of the certificates on record under a number, the one a claim names (or None): for a
+    特种作业操作证 the holder's certificate for the item's operation, or one of another person's
+    (refused); for any other kind the number's certificate."""
+    candidates = list(candidates)
+    if kind != SPECIAL_OPERATION:
+        return next((c for c in candidates if c.kind != SPECIAL_OPERATION), candidates[0] if candidates else None)
+    return next(
+        (c for c in candidates if c.kind == SPECIAL_OPERATION and c.occupation_id == occupation_id),
+        next((c for c in candidates if c.person_id != person_id), None),
+    )
+
+
 def certificate_problem(
     *,
     item: CatalogItem | None,

@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from skillfund.catalog.models import CatalogItem, CertificateKind
 from skillfund.claims.actions import subject_of
-from skillfund.claims.checks import certificate_problem, months_problem, unclaimed_months
+from skillfund.claims.checks import (
+    certificate_key,
+    certificate_problem,
+    months_problem,
+    recorded_for,
+    unclaimed_months,
+)
 from skillfund.claims.models import Claim
 from skillfund.core import tabular
 from skillfund.core.errors import FieldProblem
@@ -463,12 +469,14 @@ class _Checker(tabular.RowChecker):
         # Certificates (§3.3.a): those on record under the numbers named, and the claims that named them.
         look["certificates"], look["claimed_numbers"] = {}, {}
         for chunk in self._chunked(wanted["certificate_number"]):
-            look["certificates"] |= {c.number: c for c in Certificate.objects.filter(number__in=chunk)}
-            look["claimed_numbers"] |= dict(
+            for c in Certificate.objects.filter(number__in=chunk):
+                look["certificates"].setdefault(c.number, []).append(c)
+            for number, kind, subject, reference in (
                 Claim.objects.filter(certificate_number__in=chunk)
-                .exclude(certificate_number="")  # the partial unique index's condition, so it is used
-                .values_list("certificate_number", "reference")
-            )
+                .exclude(certificate_number="")  # the partial unique indexes' condition, so they are used
+                .values_list("certificate_number", "certificate_kind", "subject", "reference")
+            ):
+                look["claimed_numbers"][certificate_key(kind, number, subject)] = reference
         return look
 
     def resolve(self, n: int, raw: dict[str, Any], v: dict[str, Any], look: dict[str, dict]) -> ClaimRow | None:
@@ -588,19 +596,25 @@ class _Checker(tabular.RowChecker):
         self, n: int, raw: dict, v: dict[str, Any], item: CatalogItem, person_id: int | None, look: dict
     ) -> None:
         """§3.3.a: the certificate is the item's, the recorded one if on record, claimed once."""
-        number, reference = v.get("certificate_number", ""), v["reference"]
-        claimed_by = look["claimed_numbers"].get(number)
+        number, reference, kind = v.get("certificate_number", ""), v["reference"], v.get("certificate", "")
+        key = certificate_key(kind, number, subject_of(item) if item is not None else "")
+        claimed_by = look["claimed_numbers"].get(key)
         if number:
-            first = self.first_number.setdefault(number, (n, reference))
+            first = self.first_number.setdefault(key, (n, reference))
             if first[0] != n:
                 self.problem("certificate_number", number, f"与第{first[0]}行重复", f"duplicates row {first[0]}", n)
                 return
         problem = certificate_problem(
             item=item,
             person_id=person_id,
-            kind=v.get("certificate", ""),
+            kind=kind,
             number=number,
-            recorded=look["certificates"].get(number),
+            recorded=recorded_for(
+                look["certificates"].get(number, ()),
+                kind=kind,
+                occupation_id=item.occupation_id if item is not None else None,
+                person_id=person_id,
+            ),
             claimed_by=claimed_by if claimed_by != reference else None,  # a re-run reuses its own claim
         )
         if problem is not None:

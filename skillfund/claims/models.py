@@ -173,8 +173,17 @@ class Claim(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="claim_reference_unique"),
             # One certificate, one claim (§3.3.a): a number is never claimed twice, whatever the path.
+            # A 特种作业操作证's number is its holder's ID number on each operation, so there the
+            # certificate is the number and the occupation (the claim's subject).
             models.UniqueConstraint(
-                fields=["certificate_number"], condition=~Q(certificate_number=""), name="claim_certificate_once"
+                fields=["certificate_number"],
+                condition=~Q(certificate_number="") & ~Q(certificate_kind="special_operation"),
+                name="claim_certificate_once",
+            ),
+            models.UniqueConstraint(
+                fields=["certificate_number", "subject"],
+                condition=~Q(certificate_number="") & Q(certificate_kind="special_operation"),
+                name="claim_special_operation_certificate_once",
             ),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="claim_dates_ordered"),
             models.CheckConstraint(condition=Q(standard__gte=0), name="claim_standard_not_negative"),

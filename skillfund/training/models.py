@@ -313,7 +313,7 @@ class Certificate(models.Model):
         verbose_name=_("enrolment"),
     )
     kind = models.CharField(_("certificate kind"), max_length=24, choices=CertificateKind.choices)
-    number = models.CharField(_("certificate number"), max_length=60, unique=True)
+    number = models.CharField(_("certificate number"), max_length=60)
     occupation = models.ForeignKey(
         "catalog.Occupation",
         on_delete=models.PROTECT,
@@ -338,6 +338,16 @@ class Certificate(models.Model):
                 condition=(Q(kind__in=sorted(LEVELLED_CERTIFICATES)) & Q(level__isnull=False))
                 | (~Q(kind__in=sorted(LEVELLED_CERTIFICATES)) & Q(level__isnull=True)),
                 name="certificate_level_matches_kind",
+            ),
+            # A number names one certificate, except a 特种作业操作证's: since 2010 its number is the
+            # holder's ID number, the same on each operation (occupation) they are certified for.
+            models.UniqueConstraint(
+                fields=["number"], condition=~Q(kind="special_operation"), name="certificate_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["number", "occupation"],
+                condition=Q(kind="special_operation"),
+                name="special_operation_certificate_unique",
             ),
         ]
 

@@ -17,7 +17,21 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('certificate_number', ''), _negated=True), fields=('certificate_number',), name='claim_certificate_once'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("certificate_number", ""), _negated=True)
+                & models.Q(("certificate_kind", "special_operation"), _negated=True),
+                fields=("certificate_number",),
+                name="claim_certificate_once",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("certificate_number", ""), _negated=True)
+                & models.Q(("certificate_kind", "special_operation")),
+                fields=("certificate_number", "subject"),
+                name="claim_special_operation_certificate_once",
+            ),
         ),
     ]

@@ -125,7 +125,14 @@ def certificate_record(
             clause="§3.3.a",
         )
     _ensure_not_future(issue_date, today=today, record=ref, field="issue_date")
-    if Certificate.objects.filter(number=number).exists():
+    # A number names one certificate, except a 特种作业操作证's: the holder's ID number, on each
+    # operation they are certified for (once per operation; the unique constraints hold both).
+    same = Certificate.objects.filter(number=number)
+    if kind == CertificateKind.SPECIAL_OPERATION:
+        taken = same.exclude(kind=kind, person=person).exists() or same.filter(occupation=occupation).exists()
+    else:
+        taken = same.exists()
+    if taken:
         raise RecordError(
             "certificate_number_taken",
             record=ref,
