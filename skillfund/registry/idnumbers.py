@@ -71,6 +71,15 @@ def parse(raw: str, *, today: date | None = None) -> IdNumber:
     return IdNumber(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F", warnings=warnings)
 
 
+def upgrade_15(number: str) -> str:
+    """A 15-digit ID number (issued before 1999) as 18 digits, per GB 11643-1999: "19" is inserted
+    before the 2-digit birth year and the ISO 7064 MOD 11-2 check character is appended."""
+    if len(number) != 15 or not number.isdigit():
+        raise InvalidIdNumber("15位身份证号码只能包含数字", "a 15-digit ID number has digits only")
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
 def mask(number: str) -> str:
     """First 6 and last 4 shown: 150602********1238."""
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
