@@ -359,6 +359,7 @@ def read_layout(
     headers: Headers,
     *,
     identity: tuple[str, ...],
+    key: str,
     fill_down: frozenset[str],
     not_imported: frozenset[str],
     problems: list[FieldProblem],
@@ -367,7 +368,8 @@ def read_layout(
     """The header, the data rows and what was skipped, of a sheet in an office's layout.
 
     `identity` are the columns every person row has (姓名, 身份证号码): a row without any of them
-    that reads like a footer is one. A vertical merge in a `fill_down` column (one value for a
+    that reads like a footer is one; below a footer line, a row without the `key` column (身份证号码)
+    continues the footer (the second line of a 填表说明). A vertical merge in a `fill_down` column (one value for a
     group of rows, such as 人员类别) is filled down; any other merge that touches a data row, or
     the header, is a problem asking to unmerge. `not_imported` columns are recognised and named in
     the layout, and never read.
@@ -384,6 +386,7 @@ def read_layout(
     by_index = {i: k for k, i in header.index.items()}
     read_columns = {i for k, i in header.index.items() if k not in not_imported}
     ids = [header.index[k] for k in identity if k in header.index]
+    key_at = header.index.get(key)
     data_rows: list[int] = []
     in_footer = False
     for i in range(at + 1, len(table)):
@@ -391,8 +394,13 @@ def read_layout(
         if not filled(row):
             continue
         first = next(text(cell) for cell in row if not blank(cell))
-        no_identity = all(blank(row[c]) if c < len(row) else True for c in ids)
-        if FOOTER_START.match(first) or (no_identity and (in_footer or FOOTER_TEXT.search(row_text(row, 1000)))):
+        no_identity = all(c >= len(row) or blank(row[c]) for c in ids)
+        no_key = key_at is None or key_at >= len(row) or blank(row[key_at])
+        if (
+            FOOTER_START.match(first)
+            or (no_identity and FOOTER_TEXT.search(row_text(row, 1000)))
+            or (in_footer and no_key)
+        ):
             in_footer = True
             layout.skipped.append(SkippedRow(i + 1, "表尾行", "footer line", row_text(row)))
         elif all(blank(row[c]) for c in read_columns if c < len(row)):

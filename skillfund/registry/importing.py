@@ -349,6 +349,7 @@ class _Validator(tabular.RowChecker):
                 self.sheet,
                 HEADERS,
                 identity=("name", "id_number"),
+                key="id_number",
                 fill_down=FILL_DOWN,
                 not_imported=NOT_IMPORTED_KEYS,
                 problems=self.roster.problems,
@@ -504,21 +505,23 @@ class _Validator(tabular.RowChecker):
         if person is None:
             self.roster.persons[parsed.number] = PersonRow(parsed, n, values, dict.fromkeys(values, n))
             return
+        held_name, name = person.fields.get("name"), values.get("name")
+        if held_name and name and held_name != name:  # two persons under one ID number: the ID is repeated
+            first = person.field_rows["name"]
+            self.problem(
+                "id_number",
+                idnumbers.mask(parsed.number),
+                f"第{first}行和第{n}行的身份证号码相同，但姓名不同（“{held_name}”与“{name}”）",
+                f"rows {first} and {n} have the same ID number but different names ({held_name!r}, {name!r})",
+                n,
+            )
+            return
         for key, value in values.items():
             if key not in person.fields:
                 person.fields[key], person.field_rows[key] = value, n
             elif person.fields[key] != value:
                 first = person.field_rows[key]
                 held = tabular.text(person.fields[key])
-                if key == "name":  # two persons with one ID number: a repeated ID, named under the ID column
-                    self.problem(
-                        "id_number",
-                        idnumbers.mask(parsed.number),
-                        f"第{first}行和第{n}行的身份证号码相同，但姓名不同（“{held}”与“{value}”）",
-                        f"rows {first} and {n} have the same ID number but different names ({held!r}, {value!r})",
-                        n,
-                    )
-                    continue
                 self.problem(
                     key,
                     record[key],
