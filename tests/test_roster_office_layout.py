@@ -232,3 +232,35 @@ def test_the_example_file_in_docs_is_the_office_layout_and_imports(institution, 
         "备注",
     ]
     assert import_(example.read_bytes(), institution).rows >= 6
+
+
+@pytest.mark.django_db
+def test_the_page_imports_an_office_roster_and_shows_the_report(client, institution):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from skillfund.accounts.models import Role
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.INSTITUTION_OPERATOR, organization=institution))
+    upload = SimpleUploadedFile("花名册.xlsx", office_roster())
+    page = client.post(reverse("web:roster_import"), {"file": upload}).content.decode()
+    assert Person.objects.count() == 6
+    for shown in ("标题行", "表尾行", "合计", "已向下填充", "序号、性别、民族、文化程度、备注", "按填报日期2019-12-05"):
+        assert shown in page
+    assert "15-digit ID number converted" in page and OLD_15 not in page
+
+
+@pytest.mark.django_db
+def test_the_page_refuses_an_ambiguous_place_with_row_and_candidates(client, institution):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from skillfund.accounts.models import Role
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.INSTITUTION_OPERATOR, organization=institution))
+    upload = SimpleUploadedFile("花名册.xlsx", office_roster(with_person(1, 户籍所在地="朝阳区")))
+    page = client.post(reverse("web:roster_import"), {"file": upload}).content.decode()
+    assert "<td>5</td><td>户籍所在地</td><td>朝阳区</td>" in page and "北京市朝阳区（110105）" in page
+    assert Person.objects.count() == 0
