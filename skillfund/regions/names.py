@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from skillfund.regions.codes import table
 
@@ -151,13 +151,14 @@ def place(code: str) -> Place | None:
     return _index().places.get(code)
 
 
-def _best(found: dict[str, int]) -> list[Place]:
+def _best(found: dict[str, int]) -> tuple[Place, ...]:
     fewest = min(found.values())
     index = _index()
-    return sorted((index.places[c] for c, cost in found.items() if cost == fewest), key=lambda p: p.code)
+    return tuple(sorted((index.places[c] for c, cost in found.items() if cost == fewest), key=lambda p: p.code))
 
 
-def resolve(text: str) -> list[Place]:
+@lru_cache(maxsize=8192)  # a roster repeats a few place names over many rows
+def resolve(text: str) -> tuple[Place, ...]:
     """The places a name may mean: one if it is clear, several if ambiguous, none if unknown."""
     name = fold(text)
     index = _index()
@@ -168,4 +169,4 @@ def resolve(text: str) -> list[Place]:
         found = index.prefix.get(name[:end])
         if found:
             return _best(found)
-    return []
+    return ()

@@ -645,6 +645,38 @@ def _insert(
                 advance(len(batch))
 
 
+def _insert_rows(
+    model: type[Model], rows: list[dict[str, Any]], *, now: datetime, advance: Callable[[int], None] | None = None
+) -> None:
+    """INSERT many new rows given as {attname: value}, every row with the same keys.
+
+    On PostgreSQL no model instance is built (100,000 of them cost several seconds): the other
+    fields get their defaults, auto_now / auto_now_add fields `now`, and the rows go by COPY.
+    """
+    if connection.vendor != "postgresql" or not rows:
+        _insert(model, [model(**row) for row in rows], now=now, advance=advance)
+        return
+    given = list(rows[0])
+    fixed = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.attname in given:
+            continue
+        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        fixed[f.column] = now if auto else f.get_default()
+    columns_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = [columns_of[a] for a in given] + list(fixed)
+    tail = list(fixed.values())
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(model._meta.db_table), ", ".join(map(connection.ops.quote_name, columns))
+    )
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for batch in _chunks(rows):
+            for row in batch:
+                copy.write_row([*row.values(), *tail])
+            if advance:
+                advance(len(batch))
+
+
 @transaction.atomic(durable=True)
 def _write(
     roster: Roster, *, actor: Any, organization: Organization | None, progress: tabular.ProgressFactory | None
@@ -721,8 +753,9 @@ def _write(
 
     # Statuses (a government unit asserting in its own name) or declarations (a provider's roster):
     # only the (person, kind, start) that do not exist yet.
-    statuses: list[PersonStatus] = []
-    declared: list[DeclaredCategory] = []
+    statuses: list[dict[str, Any]] = []
+    declared: list[dict[str, Any]] = []
+    org_id = organization.pk if organization is not None else None
     if _declares(organization):
         held = set()
         for pks in _chunks(existing_persons, lookup_size):
@@ -731,38 +764,39 @@ def _write(
                     "person_id", "kind", "valid_from"
                 )
             )
+        today = timezone.localdate()
         declared = [
-            DeclaredCategory(
-                person_id=pk_of[s.id_number],
-                kind=s.kind,
-                valid_from=s.valid_from,
-                valid_to=s.valid_to,
-                declared_by=organization,
-                roster_import=result,
-                declared_on=timezone.localdate(),
-            )
+            {
+                "person_id": pk_of[s.id_number],
+                "kind": s.kind,
+                "valid_from": s.valid_from,
+                "valid_to": s.valid_to,
+                "declared_by_id": org_id,
+                "roster_import_id": result.pk,
+                "declared_on": today,
+            }
             for s in roster.statuses
             if (pk_of[s.id_number], s.kind, s.valid_from) not in held
         ]
-        DeclaredCategory.objects.bulk_create(declared, batch_size=tabular.CHUNK)
+        _insert_rows(DeclaredCategory, declared, now=now, advance=advance)
     else:
         held = set()
         for pks in _chunks(existing_persons, lookup_size):
             held |= set(PersonStatus.objects.filter(person_id__in=pks).values_list("person_id", "kind", "valid_from"))
         statuses = [
-            PersonStatus(
-                person_id=pk_of[s.id_number],
-                kind=s.kind,
-                valid_from=s.valid_from,
-                valid_to=s.valid_to,
-                source_org=organization,
-                source_document=s.source_document or f"名册导入 {roster.file_name}"[:200],
-            )
+            {
+                "person_id": pk_of[s.id_number],
+                "kind": s.kind,
+                "valid_from": s.valid_from,
+                "valid_to": s.valid_to,
+                "source_org_id": org_id,
+                "source_document": s.source_document or f"名册导入 {roster.file_name}"[:200],
+            }
             for s in roster.statuses
             if (pk_of[s.id_number], s.kind, s.valid_from) not in held
         ]
-        _insert(PersonStatus, statuses, now=now, advance=advance)
-    advance(len(roster.statuses) - len(statuses))
+        _insert_rows(PersonStatus, statuses, now=now, advance=advance)
+    advance(len(roster.statuses) - len(statuses) - len(declared))
 
     entries_created = linked = 0
     if organization is not None:
@@ -775,20 +809,20 @@ def _write(
             )
         known = set(existing_persons)
         entries = [
-            RosterEntry(
-                person_id=pk,
-                organization=organization,
+            {
+                "person_id": pk,
+                "organization_id": org_id,
                 # Linking a person someone else registered pulls them into this unit's scope: recorded.
-                linked_existing=pk in known and owner_of.get(pk) != organization.pk,
-                linked_by=user,
-                reason=f"名册导入 {roster.file_name}"[:200],
-            )
+                "linked_existing": pk in known and owner_of.get(pk) != org_id,
+                "linked_by_id": user.pk if user is not None else None,
+                "reason": f"名册导入 {roster.file_name}"[:200],
+            }
             for pk in pk_of.values()
             if pk not in on_roster
         ]
-        _insert(RosterEntry, entries, now=now)
+        _insert_rows(RosterEntry, entries, now=now)
         entries_created = len(entries)
-        linked = sum(e.linked_existing for e in entries)
+        linked = sum(e["linked_existing"] for e in entries)
 
     result.change_requests, result.statuses_created = len(requests), len(statuses)
     result.save(update_fields=["change_requests", "statuses_created"])
