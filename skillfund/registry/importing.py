@@ -30,7 +30,7 @@ from skillfund.organizations.models import Organization
 from skillfund.regions import cells as region_cells
 from skillfund.regions.codes import is_listed
 from skillfund.registry import assertion, cells, idnumbers
-from skillfund.registry.actions import PERSON_FIELDS, PersonData, acting_unit, new_person
+from skillfund.registry.actions import PERSON_FIELDS, PersonData, acting_unit, new_person_fields
 from skillfund.registry.models import (
     DeclaredCategory,
     Person,
@@ -708,15 +708,15 @@ def _write(
 
     existing_persons = sorted(pk_of.values())
     new = [p for number, p in roster.persons.items() if number not in pk_of]
-    created = [new_person(p.data(), p.parsed, owner=organization) for p in new]
-    _insert(Person, created, now=now, advance=advance)
-    if created and created[0].pk is None:  # COPY returns no keys: find them by the blind index
-        by_index = {obj.id_index: p.parsed.number for obj, p in zip(created, new, strict=True)}
-        for keys in _chunks(list(by_index), lookup_size):
-            for index, pk in Person.objects.filter(id_index__in=keys).values_list("id_index", "pk"):
-                pk_of[by_index[index]] = pk
-    else:
-        pk_of |= {p.parsed.number: obj.pk for obj, p in zip(created, new, strict=True)}
+    org_id = organization.pk if organization is not None else None
+    index_of = {p.parsed.number: index for index, p in by_index.items()}
+    created = [new_person_fields(p.data(), p.parsed, owner_id=org_id, id_index=index_of[p.parsed.number]) for p in new]
+    _insert_rows(Person, created, now=now, advance=advance)
+    # COPY returns no keys: find them by the blind index.
+    number_of = {row["id_index"]: p.parsed.number for row, p in zip(created, new, strict=True)}
+    for keys in _chunks(list(number_of), lookup_size):
+        for index, pk in Person.objects.filter(id_index__in=keys).values_list("id_index", "pk"):
+            pk_of[number_of[index]] = pk
 
     result = RosterImport.objects.create(
         organization=organization,
@@ -755,7 +755,6 @@ def _write(
     # only the (person, kind, start) that do not exist yet.
     statuses: list[dict[str, Any]] = []
     declared: list[dict[str, Any]] = []
-    org_id = organization.pk if organization is not None else None
     if _declares(organization):
         held = set()
         for pks in _chunks(existing_persons, lookup_size):
