@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from skillfund.core.tabular import BadValue, code
@@ -29,7 +30,11 @@ def region(value: Any) -> str:
     too coarse and is refused. An unknown name, or one that names several places, is refused
     with the candidates.
     """
-    written = code(value)
+    return _region(code(value))
+
+
+@lru_cache(maxsize=8192)  # a roster repeats a few place names over many rows
+def _region(written: str) -> str:
     if written.isdigit():
         return region_code(written)
     found = names.resolve(written)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from skillfund import policy_data
@@ -65,6 +65,11 @@ def accepted_categories() -> str:
 
 def categories(value: Any) -> tuple[str, ...]:
     """One or more 人员类别 in one cell (城镇登记失业人员、残疾人), each as its StatusKind value."""
+    return _categories(text(value))
+
+
+@lru_cache(maxsize=4096)  # a roster repeats a few wordings over many rows
+def _categories(value: str) -> tuple[str, ...]:
     kinds = _kinds()
     found: list[str] = []
     unknown: list[str] = []
