@@ -130,20 +130,25 @@ def main() -> None:
         print(f"generate {args.rows:,} office-layout rows to .xlsx ({size:.1f} MB): {time.perf_counter() - t:.1f} s")
 
         for run in ("first import", "re-import (no changes)"):
-            marks: dict[str, float] = {}
+            marks: dict[str, tuple[float, float]] = {}
 
             def progress(phase: str, total: int, marks=marks):
-                marks[phase] = time.perf_counter()
+                marks[phase] = (time.perf_counter(), time.process_time())
                 return lambda n: None
 
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = roster_import(actor=None, file=path, organization=institution, progress=progress)
-            end = time.perf_counter()
-            v, w = marks["校验 validating"], marks["写入 writing"]
+            end, c_end = time.perf_counter(), time.process_time()
+            (v, cv), (w, cw) = marks["校验 validating"], marks["写入 writing"]
             print(
                 f"{run}: total {end - t0:.1f} s = read .xlsx + layout {v - t0:.1f} s + validate {w - v:.1f} s "
                 f"+ write {end - w:.1f} s  (persons created {result.persons_created:,}; "
                 f"rows skipped {len(result.report.skipped)}; warnings {len(result.warnings):,})"
+            )
+            print(
+                f"  this process's CPU: {c_end - c0:.1f} s = {cv - c0:.1f} + {cw - cv:.1f} + {c_end - cw:.1f} s "
+                f"(the rest of the wall time is PostgreSQL and other processes; load average "
+                f"{os.getloadavg()[0]:.1f})"
             )
         print(
             f"database now holds {Person.objects.count():,} persons, "

@@ -264,3 +264,10 @@ def test_the_page_refuses_an_ambiguous_place_with_row_and_candidates(client, ins
     page = client.post(reverse("web:roster_import"), {"file": upload}).content.decode()
     assert "<td>5</td><td>户籍所在地</td><td>朝阳区</td>" in page and "北京市朝阳区（110105）" in page
     assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_merge_over_columns_that_are_not_imported_is_accepted(institution):
+    # 备注 merged down over three persons, and 序号 merged with nothing read: no data is lost.
+    result = import_(office_roster(merges=("G8:G9", "H8:H9", "J4:J6")), institution)
+    assert result.rows == 6 and [f.first_row for f in result.report.filled] == [8, 8]

@@ -472,7 +472,7 @@ def _merge(
         return
     rows = set(range(r0, r1 + 1))
     keys = {by_index.get(c) for c in range(c0, c1 + 1)} - {None} - not_imported
-    if r0 > at and (not keys or not rows & data):  # unread columns only, or a footer line across columns
+    if not keys or (r0 > at and not rows & data):  # unread columns only, or a footer line across columns
         return
     value = text(table[r0][c0]) if r0 < len(table) and c0 < len(table[r0]) else ""
     column = layout.header.labels.get(by_index.get(c0, ""), column_letter(c0))
