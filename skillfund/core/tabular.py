@@ -5,7 +5,10 @@ Shared by the roster import (`registry.importing`) and the claims file (`claims.
 - `read_bytes` and `sheet_rows` / `jsonl_records` turn a path, bytes or upload into rows, each with
   its spreadsheet row number (.xlsx by python-calamine, .csv in UTF-8 or GB18030, .jsonl);
   the file type is told by content first and by name second.
-- `Headers` and `read_header` match a header row to columns by their Chinese or English names.
+- `Headers` and `read_header` match a header row to columns by their Chinese or English names;
+  `read_layout` reads a sheet in the layout offices send: the header on any of the first rows,
+  title / 填报单位 / 填报日期 rows above it and footer lines below the data skipped and named,
+  layout merges filled down and any other merge refused (`read_sheet` gives the merged ranges).
 - `text`, `code`, `date_value`, `yes_no`, `choice` and `text_at_most` turn one cell into a typed
   value or raise `BadValue` with the reason in zh and en. Domain cells (region names and codes,
   ID numbers, amounts) are parsed by their own apps (`regions.cells`, `registry.cells`,
