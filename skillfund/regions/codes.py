@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -67,7 +68,7 @@ def validate_region_code(code: str) -> None:
         raise ValidationError(_("%(code)s is not a GB/T 2260 region code with a known province"), params={"code": code})
 
 
-def table_path():
+def table_path() -> Path:
     return policy_data.data_path("regions", "gb2260.yaml")
 
 
