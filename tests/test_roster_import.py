@@ -250,7 +250,6 @@ def _with_check(body17: str) -> str:
         ({"人员类别": "贫困户", "类别起始日期": "2020-01-01"}, "人员类别", "unknown status"),
         ({"人员类别": "两后生", "类别起始日期": "2020-13-01"}, "类别起始日期", "no such date"),
         ({"人员类别": "两后生", "类别起始日期": "01/02/2020"}, "类别起始日期", "YYYY-MM-DD"),
-        ({"人员类别": "两后生"}, "类别起始日期", "required with a status"),
         ({"类别起始日期": "2020-01-01"}, "人员类别", "without a status"),
         ({"人员类别": "两后生", "类别起始日期": "2020-05-01", "类别截止日期": "2020-04-30"}, "类别截止日期", "before"),
         ({"姓名": ""}, "姓名", "required"),
@@ -281,7 +280,7 @@ def test_every_bad_row_is_reported_not_just_the_first():
 def test_a_duplicate_id_in_one_file_names_both_rows():
     problems = refused(csv_bytes([row(), row(姓名="李四", 公民身份号码=ID_B), row()]), "roster.csv")
     assert [(p.row, p.column) for p in problems] == [(4, "公民身份号码")]
-    assert "row 2" in problems[0].en and "第2行" in problems[0].zh
+    assert "rows 2 and 4" in problems[0].en and "第2行和第4行" in problems[0].zh
 
 
 @pytest.mark.django_db
@@ -289,7 +288,7 @@ def test_the_same_status_twice_for_one_person_names_both_rows():
     same = row(人员类别="两后生", 类别起始日期="2020-01-01")
     problems = refused(xlsx([same, row(人员类别="残疾人", 类别起始日期="2020-01-01"), same]))
     assert [(p.row, p.column) for p in problems] == [(4, "公民身份号码")]
-    assert "row 2" in problems[0].en
+    assert "rows 2 and 4" in problems[0].en
 
 
 @pytest.mark.django_db
@@ -299,17 +298,18 @@ def test_conflicting_person_columns_for_one_id_name_both_rows():
         row(姓名="张叁", 人员类别="残疾人", 类别起始日期="2020-01-01"),
     ]
     problems = refused(xlsx(rows))
-    assert [(p.row, p.column, p.value) for p in problems] == [(3, "姓名", "张叁")]
-    assert "row 2" in problems[0].en and "张三" in problems[0].zh
+    # Two names under one ID number: a repeated ID, named under the ID column with both rows.
+    assert [(p.row, p.column) for p in problems] == [(3, "公民身份号码")]
+    assert "rows 2 and 3" in problems[0].en and "张三" in problems[0].zh and "张叁" in problems[0].zh
 
 
 @pytest.mark.django_db
 def test_missing_columns_are_listed_in_one_error():
-    header = ["姓名", "手机号码", "户籍地区划代码"]
-    problems = refused(xlsx([{"姓名": "张三", "手机号码": "13800000000", "户籍地区划代码": "150602"}], header))
+    header = ["姓名", "手机号码", "常住地区划代码"]
+    problems = refused(xlsx([{"姓名": "张三", "手机号码": "13800000000", "常住地区划代码": "150602"}], header))
     assert len(problems) == 1
     assert problems[0].row == 1
-    assert "公民身份号码" in problems[0].zh and "常住地区划代码" in problems[0].zh
+    assert "公民身份号码" in problems[0].zh and "户籍地区划代码" in problems[0].zh
     assert "missing required columns" in problems[0].en
 
 

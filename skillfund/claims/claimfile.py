@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from skillfund.catalog import cells as catalog_cells
 from skillfund.catalog.models import CatalogItem, CertificateKind
 from skillfund.claims.actions import subject_of
 from skillfund.claims.checks import (
@@ -34,7 +35,9 @@ from skillfund.core.errors import FieldProblem
 from skillfund.core.tabular import Column
 from skillfund.organizations.models import Organization
 from skillfund.policy.parameters import ParameterSet, default_parameters
+from skillfund.regions import cells as region_cells
 from skillfund.regions.codes import is_valid_region_code
+from skillfund.registry import cells as registry_cells
 from skillfund.registry import idnumbers
 from skillfund.registry.models import Person
 from skillfund.training.models import Certificate, ClassPlan, Employment, Enrolment, WorkTrainingMonth
@@ -289,12 +292,12 @@ _PARSERS = {
     "class_code": tabular.code,
     "item": tabular.code,
     "year": _year,
-    "training_region": tabular.region,
+    "training_region": region_cells.region_code,
     "start_date": tabular.date_value,
     "end_date": tabular.date_value,
     "certificate": _certificate,
     "certificate_number": tabular.text_at_most(60, "证书编号", "a certificate number"),
-    "fee": tabular.amount,
+    "fee": catalog_cells.amount,
     "kind": tabular.choice(
         _KINDS,
         "补贴类型应为个人申领、项目制、企业自主培训或以工代训",
@@ -343,7 +346,7 @@ class _Checker(tabular.RowChecker):
     def __init__(self, claims: ClaimFile, labels: dict[str, str], today: date, params: ParameterSet) -> None:
         super().__init__(claims.problems, labels)
         self.claims, self.today = claims, today
-        self.parsers = {**_PARSERS, "id_number": lambda value: tabular.id_number(value, today).number}
+        self.parsers = {**_PARSERS, "id_number": lambda value: registry_cells.id_number(value, today).number}
         # The engine needs every parameter in force on a claim's end date.
         self.params, self.policy_start = params, params.first_day
         self.lookup_size = min(tabular.CHUNK, (connection.features.max_query_params or tabular.CHUNK) - 10)

@@ -5,9 +5,14 @@ Shared by the roster import (`registry.importing`) and the claims file (`claims.
 - `read_bytes` and `sheet_rows` / `jsonl_records` turn a path, bytes or upload into rows, each with
   its spreadsheet row number (.xlsx by python-calamine, .csv in UTF-8 or GB18030, .jsonl);
   the file type is told by content first and by name second.
-- `Headers` and `read_header` match a header row to columns by their Chinese or English names.
-- `text`, `code`, `date_value`, `region`, `id_number`, `amount`, `yes_no`, `choice` and
-  `text_at_most` turn one cell into a typed value or raise `BadValue` with the reason in zh and en.
+- `Headers` and `read_header` match a header row to columns by their Chinese or English names;
+  `read_layout` reads a sheet in the layout offices send: the header on any of the first rows,
+  title / 填报单位 / 填报日期 rows above it and footer lines below the data skipped and named,
+  layout merges filled down and any other merge refused (`read_sheet` gives the merged ranges).
+- `text`, `code`, `date_value`, `yes_no`, `choice` and `text_at_most` turn one cell into a typed
+  value or raise `BadValue` with the reason in zh and en. Domain cells (region names and codes,
+  ID numbers, amounts) are parsed by their own apps (`regions.cells`, `registry.cells`,
+  `catalog.cells`): core imports no domain app.
 - `RowChecker` collects each bad value as a `FieldProblem` (row, column, value, reason).
 - At the command line, `all_or_nothing` shows progress bars while an import runs and, if the file
   is refused, its problems as a table (`problem_table`).
@@ -26,17 +31,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from skillfund.catalog.loading import parse_standard
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
-from skillfund.regions.codes import PROVINCE_PREFIXES
-from skillfund.registry import idnumbers
 
 CHUNK = 2000  # rows per progress step, per bulk INSERT / UPDATE and per look-up query
 MOST_SHOWN = 200  # problems `problem_table` lists before it only counts the rest
@@ -94,8 +95,22 @@ def is_jsonl(data: bytes, name: str) -> bool:
     return suffix in (".jsonl", ".ndjson") or (suffix == "" and data.lstrip()[:1] == b"{")
 
 
+Merge = tuple[int, int, int, int]  # a merged range: first row, first column, last row, last column (0-based)
+
+
+@dataclass
+class Sheet:
+    rows: list[list[Any]]  # spreadsheet row n is index n-1; a merged range's value is in its first cell
+    merges: list[Merge] = field(default_factory=list)
+
+
 def sheet_rows(data: bytes, name: str, *, sheet: str | None = None) -> list[list[Any]]:
-    """All rows of an .xlsx or .csv file as lists of cells (spreadsheet row n is index n-1).
+    """All rows of an .xlsx or .csv file as lists of cells (spreadsheet row n is index n-1)."""
+    return read_sheet(data, name, sheet=sheet).rows
+
+
+def read_sheet(data: bytes, name: str, *, sheet: str | None = None) -> Sheet:
+    """An .xlsx/.xls or .csv file's rows and (workbooks) merged ranges.
 
     A workbook is read from its sheet named `sheet` if it has one, else from its first sheet.
     """
@@ -103,30 +118,33 @@ def sheet_rows(data: bytes, name: str, *, sheet: str | None = None) -> list[list
     if not data.strip():
         raise FileError("文件为空", "the file is empty")
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _excel_rows(data, sheet)
+        return _excel_sheet(data, sheet)
     if suffix in (".xlsx", ".xlsm", ".xls"):
         raise FileError(
             f"文件扩展名为{suffix}，但内容不是Excel工作簿", f"the file is named {suffix} but is not an Excel workbook"
         )
     if suffix not in ("", ".csv", ".txt"):
-        raise FileError("只能导入.xlsx或.csv文件", "only .xlsx and .csv files can be imported")
+        raise FileError("只能导入.xlsx、.xls或.csv文件", "only .xlsx, .xls and .csv files can be imported")
     if b"\x00" in data[:8192]:
         raise FileError("文件不是Excel工作簿，也不是CSV文本", "the file is neither an Excel workbook nor CSV text")
-    return _csv_rows(data)
+    return Sheet(_csv_rows(data))
 
 
-def _excel_rows(data: bytes, sheet: str | None) -> list[list[Any]]:
+def _excel_sheet(data: bytes, sheet: str | None) -> Sheet:
+    """Rows by python-calamine, which also gives the merged ranges of .xlsx and .xls sheets."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         found = workbook.get_sheet_by_name(sheet) if sheet in workbook.sheet_names else workbook.get_sheet_by_index(0)
-        return found.to_python(skip_empty_area=False)
+        rows = found.to_python(skip_empty_area=False)
+        merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in found.merged_cell_ranges or ()]
     except (CalamineError, ValueError, OSError) as exc:
         raise FileError(
             "无法读取Excel工作簿（文件损坏、加密或不是Excel文件）",
             f"cannot read the Excel workbook (damaged, encrypted or not Excel): {exc}",
         ) from None
+    return Sheet(rows, merges)
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
@@ -231,20 +249,184 @@ class Header:
 
 
 def read_header(table: list[list[Any]], headers: Headers, *, warnings: list[FieldProblem]) -> Header:
-    """The header: the first of the top ten rows that names at least two known columns.
+    """The header: of the top ten rows, the one that names the most known columns (`find_header`).
 
     Offices often put a title such as 某某单位培训人员花名册 above it. Raises `FileError` if no row
-    does. A header naming no column is a warning; one naming a column again is left in `repeats`.
+    names two. A header naming no column is a warning; one naming a column again is left in `repeats`.
     """
-    at = next(
-        (i for i, row in enumerate(table[:10]) if sum(1 for cell in row if headers.key(text(cell))) >= 2),
-        None,
+    at = find_header(table, headers)
+    return _header_at(table, at, headers, warnings)
+
+
+def missing_columns(missing: list[Column]) -> FileError:
+    return FileError(
+        "缺少必填列：" + "、".join(c.zh for c in missing),
+        "missing required columns: " + ", ".join(f"{c.zh} ({c.en})" for c in missing),
     )
+
+
+def blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def filled(row: list[Any]) -> bool:
+    return not all(blank(cell) for cell in row)
+
+
+# --- the layout offices use -----------------------------------------------------------------------
+# A roster as offices send it: a title (often merged across the columns), a 填报单位：… 填报日期：…
+# row, the header, the persons, then footer lines (合计 25人, 制表人/审核人, 联系电话：…, 填表说明).
+
+HEADER_SEARCH_ROWS = 10  # the header stands on one of the first rows
+_REPORT_INFO = re.compile(r"填报单位|填表单位|报送单位|填报日期|填表日期|报送日期|制表日期")
+_REPORT_DATE = re.compile(
+    r"(?:填报|填表|报送|制表)日期\s*[:：]?\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
+)
+# A footer line's first non-empty cell starts with one of these.
+FOOTER_START = re.compile(
+    r"^(合计|总计|小计|共计|制表|审核|填表|填报人|联系电话|联系人|说明|备注\s*[:：]|负责人|经办人|单位盖章|盖章|"
+    r"注\s*[:：]|[(（]盖章[)）])"
+)
+# Text that looks like a footer anywhere in a row whose person columns are empty.
+FOOTER_TEXT = re.compile(r"合计|总计|共计|共\s*\d+\s*人|制表人|审核人|填表人|联系电话\s*[:：]|填表说明|盖章")
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row that is part of the layout, not data: what it was, in zh and en, and its text."""
+
+    row: int
+    zh: str
+    en: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FilledMerge:
+    """A vertical merge in a group column, filled down: its column's header and its rows."""
+
+    column: str
+    first_row: int
+    last_row: int
+    value: str
+
+
+@dataclass
+class Layout:
+    header: Header
+    records: list[tuple[int, dict[str, Any]]]
+    skipped: list[SkippedRow] = field(default_factory=list)
+    filled: list[FilledMerge] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)  # headers of known columns the platform does not store
+    report_date: date | None = None  # the sheet's 填报日期
+    report_date_row: int | None = None
+
+
+def row_text(row: list[Any], limit: int = 80) -> str:
+    joined = " ".join(t for t in map(text, row) if t)
+    return joined if len(joined) <= limit else joined[: limit - 1] + "…"
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _merge_name(merge: Merge) -> str:
+    r0, c0, r1, c1 = merge
+    return f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+
+
+def find_header(table: list[list[Any]], headers: Headers) -> int:
+    """The index of the row, among the first ten, that names the most known columns (at least two)."""
+    best, at = 1, None
+    for i, row in enumerate(table[:HEADER_SEARCH_ROWS]):
+        named = len({k for k in (headers.key(text(cell)) for cell in row if not blank(cell)) if k})
+        if named > best:
+            best, at = named, i
     if at is None:
         expected = "、".join(c.zh for c in headers.columns if c.required)
         raise FileError(
-            f"找不到表头：第1行应为列名（{expected}…）", f"no header row: row 1 should name the columns ({expected}…)"
+            f"找不到表头：前{HEADER_SEARCH_ROWS}行中没有一行写出列名（{expected}…）",
+            f"no header row: none of the first {HEADER_SEARCH_ROWS} rows names the columns ({expected}…)",
         )
+    return at
+
+
+def read_layout(
+    sheet: Sheet,
+    headers: Headers,
+    *,
+    identity: tuple[str, ...],
+    key: str,
+    fill_down: frozenset[str],
+    not_imported: frozenset[str],
+    problems: list[FieldProblem],
+    warnings: list[FieldProblem],
+) -> Layout:
+    """The header, the data rows and what was skipped, of a sheet in an office's layout.
+
+    `identity` are the columns every person row has (姓名, 身份证号码): a row without any of them
+    that reads like a footer is one; below a footer line, a row without the `key` column (身份证号码)
+    continues the footer (the second line of a 填表说明). A vertical merge in a `fill_down` column (one value for a
+    group of rows, such as 人员类别) is filled down; any other merge that touches a data row, or
+    the header, is a problem asking to unmerge. `not_imported` columns are recognised and named in
+    the layout, and never read.
+    """
+    table = sheet.rows
+    at = find_header(table, headers)
+    header = _header_at(table, at, headers, warnings)
+    layout = Layout(header=header, records=[])
+    layout.not_imported = [header.labels[k] for k in header.index if k in not_imported]
+    for i, row in enumerate(table[:at]):
+        if filled(row):
+            _preamble(layout, i + 1, row, problems)
+
+    by_index = {i: k for k, i in header.index.items()}
+    read_columns = {i for k, i in header.index.items() if k not in not_imported}
+    ids = [header.index[k] for k in identity if k in header.index]
+    key_at = header.index.get(key)
+    data_rows: list[int] = []
+    in_footer = False
+    for i in range(at + 1, len(table)):
+        row = table[i]
+        if not filled(row):
+            continue
+        first = next(text(cell) for cell in row if not blank(cell))
+        no_identity = all(c >= len(row) or blank(row[c]) for c in ids)
+        no_key = key_at is None or key_at >= len(row) or blank(row[key_at])
+        if (
+            FOOTER_START.match(first)
+            or (no_identity and FOOTER_TEXT.search(row_text(row, 1000)))
+            or (in_footer and no_key)
+        ):
+            in_footer = True
+            layout.skipped.append(SkippedRow(i + 1, "表尾行", "footer line", row_text(row)))
+        elif all(blank(row[c]) for c in read_columns if c < len(row)):
+            layout.skipped.append(
+                SkippedRow(
+                    i + 1, "空行（只填了序号等不导入的列）", "empty row (only columns not imported)", row_text(row)
+                )
+            )
+        else:
+            data_rows.append(i)
+
+    data = set(data_rows)
+    for merge in sheet.merges:
+        _merge(layout, merge, table, at, data, by_index, fill_down, not_imported, problems)
+    index = header.index.items()
+    for i in data_rows:
+        row = table[i]
+        width = len(row)
+        layout.records.append((i + 1, {k: row[c] if c < width else None for k, c in index}))
+    return layout
+
+
+def _header_at(table: list[list[Any]], at: int, headers: Headers, warnings: list[FieldProblem]) -> Header:
     header = Header(row=at + 1)
     for i, cell in enumerate(table[at]):
         name = text(cell)
@@ -262,19 +444,60 @@ def read_header(table: list[list[Any]], headers: Headers, *, warnings: list[Fiel
     return header
 
 
-def missing_columns(missing: list[Column]) -> FileError:
-    return FileError(
-        "缺少必填列：" + "、".join(c.zh for c in missing),
-        "missing required columns: " + ", ".join(f"{c.zh} ({c.en})" for c in missing),
+def _preamble(layout: Layout, n: int, row: list[Any], problems: list[FieldProblem]) -> None:
+    """A row above the header: the title, or the 填报单位/填报日期 row (its date is kept)."""
+    written = row_text(row, 1000)
+    if not _REPORT_INFO.search(written):
+        layout.skipped.append(SkippedRow(n, "标题行", "title row", row_text(row)))
+        return
+    layout.skipped.append(SkippedRow(n, "填报单位/填报日期行", "reporting unit / date row", row_text(row)))
+    match = _REPORT_DATE.search(written)
+    if match and layout.report_date is None:
+        try:
+            layout.report_date, layout.report_date_row = date_value(match.group(1)), n
+        except BadValue as exc:
+            problems.append(FieldProblem("填报日期 / report date", match.group(1), exc.zh, exc.en, n))
+
+
+def _merge(
+    layout: Layout,
+    merge: Merge,
+    table: list[list[Any]],
+    at: int,
+    data: set[int],
+    by_index: dict[int, str],
+    fill_down: frozenset[str],
+    not_imported: frozenset[str],
+    problems: list[FieldProblem],
+) -> None:
+    r0, c0, r1, c1 = merge
+    if r1 < at:  # the title or the 填报单位 row
+        return
+    rows = set(range(r0, r1 + 1))
+    keys = {by_index.get(c) for c in range(c0, c1 + 1)} - {None} - not_imported
+    if not keys or (r0 > at and not rows & data):  # unread columns only, or a footer line across columns
+        return
+    value = text(table[r0][c0]) if r0 < len(table) and c0 < len(table[r0]) else ""
+    column = layout.header.labels.get(by_index.get(c0, ""), column_letter(c0))
+    key = next(iter(keys)) if len(keys) == 1 else None
+    if r0 > at and c0 == c1 and key in fill_down:
+        for r in sorted(rows & data):
+            while len(table[r]) <= c0:
+                table[r].append(None)
+            table[r][c0] = table[r0][c0]
+        layout.filled.append(FilledMerge(column, r0 + 1, r1 + 1, value))
+        return
+    where_zh, where_en = ("表头", "the header") if r0 <= at else ("数据行", "data rows")
+    problems.append(
+        FieldProblem(
+            column,
+            value,
+            f"合并单元格{_merge_name(merge)}不能用在{where_zh}的这一列；请取消合并单元格，并在每一行分别填写",
+            f"merged cells {_merge_name(merge)} are not accepted in {where_en} of this column: unmerge the cells "
+            "(取消合并单元格) and fill in every row",
+            r0 + 1,
+        )
     )
-
-
-def blank(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
-def filled(row: list[Any]) -> bool:
-    return not all(blank(cell) for cell in row)
 
 
 # --- one cell -------------------------------------------------------------------------------------
@@ -334,7 +557,6 @@ yes_no = choice(YES_NO, "应填“是”或“否”", "write 是 (yes) or 否 (
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _DATE8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_NUMBERISH = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 
 
 def date_value(value: Any) -> date:
@@ -354,40 +576,6 @@ def date_value(value: Any) -> date:
         return date(*map(int, match.groups()))
     except ValueError:
         raise BadValue("日期不存在", "no such date") from None
-
-
-def region(value: Any) -> str:
-    """A 6-digit region code (GB/T 2260) of a province that exists."""
-    found = code(value)
-    if len(found) != 6 or not found.isdigit():
-        raise BadValue("区划代码应为6位数字", "a region code has 6 digits")
-    if found[:2] not in PROVINCE_PREFIXES:
-        raise BadValue(f"省级代码{found[:2]}不存在", f"no province has the code {found[:2]}")
-    return found
-
-
-def id_number(value: Any, today: date) -> idnumbers.IdNumber:
-    """A 公民身份号码; refused if the spreadsheet stored it as a number (its last digits are lost)."""
-    if (isinstance(value, int | float) and not isinstance(value, bool)) or _NUMBERISH.match(text(value)):
-        raise BadValue(
-            "身份证号码被存成了数字，后几位已丢失；请把该列设为文本格式后重新填写",
-            "the ID number was stored as a number and lost its last digits; format the column as text",
-        )
-    try:
-        return idnumbers.parse(code(value), today=today)
-    except idnumbers.InvalidIdNumber as exc:
-        raise BadValue(exc.zh, exc.en) from None
-
-
-def amount(value: Any) -> Decimal:
-    """An amount in CNY: not negative, at most 2 decimals (`catalog.loading.parse_standard`)."""
-    if isinstance(value, bool):
-        raise BadValue("不是金额", "not an amount")
-    try:
-        return parse_standard(value)
-    except ValueError as exc:
-        zh, _, en = str(exc).partition(" / ")
-        raise BadValue(zh, en or zh) from None
 
 
 # --- the problems ---------------------------------------------------------------------------------

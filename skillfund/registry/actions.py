@@ -46,15 +46,23 @@ class PersonData:
 
 def new_person(data: PersonData, parsed: idnumbers.IdNumber, owner: Any | None = None) -> Person:
     """An unsaved Person with its ID protected; used by single and bulk registration alike."""
-    return Person(
-        id_cipher=idnumbers.encrypt(parsed.number),
-        id_index=idnumbers.blind_index(parsed.number),
-        id_masked=idnumbers.mask(parsed.number),
-        sex=parsed.sex,
-        birth_date=parsed.birth_date,
-        owner=owner,
+    return Person(**new_person_fields(data, parsed, owner_id=getattr(owner, "pk", None)))
+
+
+def new_person_fields(
+    data: PersonData, parsed: idnumbers.IdNumber, *, owner_id: int | None, id_index: str | None = None
+) -> dict[str, Any]:
+    """A new Person's columns by attname, its ID protected (the roster import COPYs these rows;
+    `id_index` when the caller already has the blind index)."""
+    return {
+        "id_cipher": idnumbers.encrypt(parsed.number),
+        "id_index": id_index or idnumbers.blind_index(parsed.number),
+        "id_masked": idnumbers.mask(parsed.number),
+        "sex": parsed.sex,
+        "birth_date": parsed.birth_date,
+        "owner_id": owner_id,
         **data.fields(),
-    )
+    }
 
 
 def _stated(data: PersonData) -> list[str]:

@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.utils import timezone
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from skillfund.regions.codes import PROVINCE_PREFIXES, is_known_county
 
@@ -59,9 +58,9 @@ def parse(raw: str, *, today: date | None = None) -> IdNumber:
         raise InvalidIdNumber(f"省级代码{number[:2]}不存在", f"no province has the code {number[:2]}")
     if ric.calc_check_digit(number) != number[17]:
         raise InvalidIdNumber("身份证号码校验位错误", "the check character (ISO 7064 MOD 11-2) is wrong")
-    try:
-        birth = ric.get_birth_date(number)
-    except StdnumError:
+    try:  # digits 7-14 (stdnum's get_birth_date cleans the number again: 5 s per 100,000)
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise InvalidIdNumber("出生日期不存在", f"{number[6:14]} is not a real birth date") from None
     if birth > (today or timezone.localdate()) or birth.year < 1900:
         raise InvalidIdNumber("出生日期不合理", f"birth date {birth} is impossible")
@@ -69,6 +68,15 @@ def parse(raw: str, *, today: date | None = None) -> IdNumber:
     if not is_known_county(number):
         warnings = ((f"县级代码{number[:6]}不在行政区划库中", f"county code {number[:6]} is not in the register"),)
     return IdNumber(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F", warnings=warnings)
+
+
+def upgrade_15(number: str) -> str:
+    """A 15-digit ID number (issued before 1999) as 18 digits, per GB 11643-1999: "19" is inserted
+    before the 2-digit birth year and the ISO 7064 MOD 11-2 check character is appended."""
+    if len(number) != 15 or not number.isdigit():
+        raise InvalidIdNumber("15位身份证号码只能包含数字", "a 15-digit ID number has digits only")
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")
 
 
 def mask(number: str) -> str:

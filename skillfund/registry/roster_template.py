@@ -67,8 +67,16 @@ def template_bytes() -> bytes:
     rows += [[], ["说明", "Notes"]]
     for zh, en in (
         (
-            "每行一个人员类别；同一人有两个类别时写两行，人员信息相同。",
-            "One row per status; repeat the person's columns.",
+            "一个单元格可填写多个人员类别（用、分隔）；也可以同一人写两行，人员信息相同。",
+            "Several statuses in one cell (separated by 、), or one row per status repeating the person's columns.",
+        ),
+        (
+            "类别起始日期不填时，按表头的填报日期计，没有填报日期则按导入日期；常住地不填时按户籍所在地。",
+            "An empty 类别起始日期 is the sheet's 填报日期, else the import date; an empty 常住地 is the 户籍所在地.",
+        ),
+        (
+            "户籍所在地、常住地可写地名（如 内蒙古自治区鄂尔多斯市达拉特旗）或6位区划代码。",
+            "户籍所在地 and 常住地 may be place names (province, prefecture, county) or 6-digit codes.",
         ),
         ("没有人员类别的人员写一行，类别各列留空。", "A person without a status: one row, status columns empty."),
         ("日期格式：YYYY-MM-DD、YYYY/MM/DD 或 YYYY年MM月DD日。", "Dates: YYYY-MM-DD, YYYY/MM/DD or YYYY年MM月DD日."),

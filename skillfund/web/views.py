@@ -223,7 +223,7 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 
 
 class RosterUploadForm(forms.Form):
-    file = forms.FileField(label=_("Roster file (.xlsx or .csv)"))
+    file = forms.FileField(label=_("Roster file (.xlsx, .xls or .csv)"))
 
 
 PROBLEMS_SHOWN = 200

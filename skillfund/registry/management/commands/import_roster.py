@@ -14,7 +14,10 @@ from skillfund.registry.importing import roster_import
 
 
 class Command(BaseCommand):
-    help = "Import persons and their statuses from a roster .xlsx or .csv (all rows or none)"
+    help = (
+        "Import persons and their statuses from a roster .xlsx, .xls or .csv, in the template or in the layout "
+        "offices send (all rows or none)"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="roster .xlsx or .csv (see `roster_template`)")
@@ -41,6 +44,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{actor}: 没有该用户 / no such user")
         with all_or_nothing(self.stderr, file.name, "未导入任何数据", "nothing was imported") as progress:
             result = roster_import(actor=user, file=file, organization=org, progress=progress)
+        for line in result.report.lines():  # layout rows skipped, merges filled, columns not imported, defaults
+            self.stdout.write(line)
         if result.warnings:
             self.stderr.write(problem_table(result.warnings))
         self.stdout.write(
