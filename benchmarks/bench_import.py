@@ -189,7 +189,7 @@ def main() -> None:
             print(
                 f"{run}: total {end - t0:.1f} s = read .xlsx {v - t0:.1f} s + validate {w - v:.1f} s "
                 f"+ write {end - w:.1f} s  (created {result.persons_created:,} persons, "
-                f"{result.statuses_created:,} statuses; updated {result.persons_updated:,})"
+                f"{result.statuses_created:,} statuses; updated {result.change_requests:,})"
             )
         print(f"database now holds {Person.objects.count():,} persons, {PersonStatus.objects.count():,} statuses")
 

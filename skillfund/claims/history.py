@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from skillfund.accounts.models import Role
 from skillfund.accounts.scoping import role_of
+from skillfund.catalog import cells as catalog_cells
 from skillfund.catalog.models import LEVELLED_CERTIFICATES, CertificateKind, Occupation
 from skillfund.claims.actions import count_against_tallies
 from skillfund.claims.claimfile import CERTIFICATE_NAMES
@@ -39,6 +40,7 @@ from skillfund.core import audit, tabular
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
 from skillfund.core.tabular import Column
 from skillfund.policy.parameters import default_parameters
+from skillfund.registry import cells as registry_cells
 from skillfund.registry import idnumbers
 from skillfund.registry.models import Person
 
@@ -200,7 +202,7 @@ _PARSERS = {
     "certificate": _certificate,
     "certificate_number": tabular.text_at_most(60, "证书编号", "a certificate number"),
     "end_date": tabular.date_value,
-    "amount": tabular.amount,
+    "amount": catalog_cells.amount,
     "granting_unit": tabular.text_at_most(100, "发放单位", "a granting unit"),
     "source_system": tabular.text_at_most(100, "来源系统", "a source system"),
 }
@@ -309,7 +311,7 @@ class _Checker(tabular.RowChecker):
     def __init__(self, problems: list[FieldProblem], labels: dict[str, str], today: date) -> None:
         super().__init__(problems, labels)
         self.today = today
-        self.parsers = {**_PARSERS, "id_number": lambda value: tabular.id_number(value, today).number}
+        self.parsers = {**_PARSERS, "id_number": lambda value: registry_cells.id_number(value, today).number}
         self.params = default_parameters()
         self.cap_from = self.params["annual_cap"].values[0].since
 
