@@ -141,12 +141,21 @@ def test_a_departments_roster_asserts_in_its_own_name(poverty_office):
     assert PersonStatus.objects.get().source_org == poverty_office
 
 
-def test_a_departments_roster_with_a_kind_outside_its_remit_is_refused(veterans):
+def test_a_departments_roster_with_a_kind_outside_its_remit_only_declares_it(veterans, poverty_office):
+    """An office roster lists every trainee's category; a department asserts none outside its remit
+    (§4.4.d): a poor labourer on the veterans bureau's roster is declared, named in the report with
+    the unit that asserts it, and counts only once that unit confirms it."""
     user = UserFactory(role=Role.DEPARTMENT_STAFF, organization=veterans)
-    with pytest.raises(InvalidInput) as exc:
-        roster_import(actor=user, file=roster([POOR]), organization=veterans)
-    assert [(p.row, p.column) for p in exc.value.problems] == [(2, "人员类别")]
-    assert not PersonStatus.objects.exists()
+    result = roster_import(actor=user, file=roster([POOR]), organization=veterans)
+    assert (result.statuses_created, result.declarations_created) == (0, 1) and not PersonStatus.objects.exists()
+    declared = DeclaredCategory.objects.get()
+    assert (declared.kind, declared.declared_by, declared.status) == (
+        StatusKind.POOR_LABOURER,
+        veterans,
+        DeclaredCategory.Status.DECLARED,
+    )
+    [warning] = [w for w in result.warnings if w.column == "人员类别"]
+    assert warning.row == 2 and poverty_office.name in warning.zh and "待其确认" in warning.zh
 
 
 def test_an_institutions_roster_declares_categories_and_asserts_nothing(institution_user):

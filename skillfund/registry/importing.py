@@ -38,6 +38,7 @@ from skillfund.registry.models import (
     PersonStatus,
     RosterEntry,
     RosterImport,
+    StatusKind,
 )
 
 # The names offices write for each status (人员类别), canonical first: policy_data/registry/category_synonyms.yaml.
@@ -589,22 +590,43 @@ def _declares(unit: Organization | None) -> bool:
     return unit is not None and unit.kind != Organization.Kind.GOVERNMENT
 
 
+def _asserts(unit: Organization | None, kind: str) -> bool:
+    """The acting unit asserts this status itself (registry/assertion.py); otherwise it declares it."""
+    return unit is not None and not _declares(unit) and assertion.may_assert(unit.unit_code, kind)
+
+
 def _check_assertions(roster: Roster, unit: Organization | None) -> None:
-    """Each status row must be one the acting unit may assert (or, for a provider, declare)."""
-    if _declares(unit):
-        return
+    """Each status row is asserted by the acting unit if it may assert the kind; any other is only
+    declared (an institution's or enterprise's roster, or a government unit's row of a kind another
+    department asserts — an office roster lists every trainee's category), and counts once the
+    asserting unit confirms it. Without an acting unit a status is refused."""
     label = COLUMNS_BY_KEY["kind"].zh
-    for s in roster.statuses:
-        if unit is None:
+    if unit is None:
+        for s in roster.statuses:
             zh = "人员类别须由认定单位以本单位名义导入（请用本单位账号，或命令的 --organization）"
             en = "a status is imported by the asserting unit in its own name (sign in as it, or use --organization)"
-        elif not assertion.may_assert(unit.unit_code, s.kind):
-            allowed = "、".join(sorted(assertion.table()[s.kind].units))
-            zh = f"{unit.name}无权认定该人员类别（须由{allowed}认定）"
-            en = f"{unit.name} may not assert {s.kind} (only {allowed} may)"
-        else:
-            continue
-        roster.problems.append(FieldProblem(column=label, value=s.kind, zh=zh, en=en, row=s.row))
+            roster.problems.append(FieldProblem(column=label, value=s.kind, zh=zh, en=en, row=s.row))
+        return
+    if _declares(unit):
+        return
+    declared: dict[str, list[int]] = {}
+    for s in roster.statuses:
+        if not _asserts(unit, s.kind):
+            declared.setdefault(s.kind, []).append(s.row)
+    names = dict(Organization.objects.filter(kind=Organization.Kind.GOVERNMENT).values_list("unit_code", "name"))
+    for kind, rows in declared.items():
+        units = "、".join(names.get(code, code) for code in sorted(assertion.table()[kind].units))
+        shown = "、".join(map(str, rows[:10])) + ("…" if len(rows) > 10 else "")
+        roster.warnings.append(
+            FieldProblem(
+                column=label,
+                value=StatusKind(kind).label,
+                zh=f"{len(rows)}行（第{shown}行）的该人员类别须由{units}认定：记为申报类别，待其确认后计入",
+                en=f"{len(rows)} row(s) ({shown}): this category is asserted by {units}; recorded as declared, "
+                "counted once it confirms",
+                row=rows[0],
+            )
+        )
 
 
 def _chunks(items: list[Any], size: int = tabular.CHUNK) -> Iterator[list[Any]]:
@@ -755,7 +777,9 @@ def _write(
     # only the (person, kind, start) that do not exist yet.
     statuses: list[dict[str, Any]] = []
     declared: list[dict[str, Any]] = []
-    if _declares(organization):
+    asserted = [s for s in roster.statuses if _asserts(organization, s.kind)]
+    to_declare = [s for s in roster.statuses if not _asserts(organization, s.kind)]
+    if to_declare:
         held = set()
         for pks in _chunks(existing_persons, lookup_size):
             held |= set(
@@ -774,11 +798,11 @@ def _write(
                 "roster_import_id": result.pk,
                 "declared_on": today,
             }
-            for s in roster.statuses
+            for s in to_declare
             if (pk_of[s.id_number], s.kind, s.valid_from) not in held
         ]
         _insert_rows(DeclaredCategory, declared, now=now, advance=advance)
-    else:
+    if asserted:
         held = set()
         for pks in _chunks(existing_persons, lookup_size):
             held |= set(PersonStatus.objects.filter(person_id__in=pks).values_list("person_id", "kind", "valid_from"))
@@ -791,7 +815,7 @@ def _write(
                 "source_org_id": org_id,
                 "source_document": s.source_document or f"名册导入 {roster.file_name}"[:200],
             }
-            for s in roster.statuses
+            for s in asserted
             if (pk_of[s.id_number], s.kind, s.valid_from) not in held
         ]
         _insert_rows(PersonStatus, statuses, now=now, advance=advance)
@@ -844,4 +868,5 @@ def _write(
             "existing_persons_linked": linked,
         },
     )
+    result.declarations_created = len(declared)  # shown with the result, as warnings and report are
     return result

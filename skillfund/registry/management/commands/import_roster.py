@@ -51,6 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{file.name}: {result.rows} 行 rows; 新增人员 persons created {result.persons_created}, "
-                f"变更申请 change requests {result.change_requests}, 新增类别 statuses created {result.statuses_created}"
+                f"变更申请 change requests {result.change_requests}, 新增类别 statuses created {result.statuses_created}, "
+                f"申报类别 declared {result.declarations_created}"
             )
         )
