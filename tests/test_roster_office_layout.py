@@ -204,6 +204,27 @@ def test_the_command_imports_an_office_roster_and_prints_the_report(institution,
 
 
 @pytest.mark.django_db
+def test_the_command_without_an_acting_unit_imports_for_the_programmes_hr_bureau(tmp_path, capsys, settings):
+    """An office roster given to the command alone is imported in the name of the programme's HR
+    bureau (the programme file's hr_bureau), said in the output: the kinds it asserts become
+    statuses, the others declarations awaiting their department — the file is not refused."""
+    from pathlib import Path
+
+    from skillfund.programme.loading import programme_load
+    from skillfund.registry.models import PersonStatus
+
+    programme_load(path=Path(settings.BASE_DIR) / "policy_data" / "programmes" / "ordos-2019-2021.yaml")
+    path = tmp_path / "花名册.xlsx"
+    path.write_bytes(office_roster())
+    call_command("import_roster", str(path))
+    out = capsys.readouterr().out
+    assert "acting for 鄂尔多斯市人力资源和社会保障局 (no --organization)" in out
+    asserted = set(PersonStatus.objects.values_list("source_org__unit_code", flat=True))
+    assert asserted == {"hrss"} and DeclaredCategory.objects.exists()
+    assert "6 行 rows" in out
+
+
+@pytest.mark.django_db
 def test_the_command_refuses_a_bad_office_roster_and_writes_nothing(institution, tmp_path, capsys):
     path = tmp_path / "花名册.xlsx"
     path.write_bytes(office_roster(with_person(1, 户籍所在地="朝阳区")))

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils import timezone
 
 from skillfund.accounts.models import User
 from skillfund.core.tabular import all_or_nothing, problem_table
 from skillfund.organizations.models import Organization
+from skillfund.programme.selectors import programme_default
 from skillfund.registry.importing import roster_import
 
 
@@ -25,7 +27,7 @@ class Command(BaseCommand):
             "--organization",
             help="credit code or unit code of the acting unit: its roster, and the unit that asserts the file's "
             "statuses (only the kinds policy_data/registry/status_assertion.yaml allows it); an institution or "
-            "enterprise only declares them",
+            "enterprise only declares them (default: the signed-in --actor's unit, else the programme's HR bureau)",
         )
         parser.add_argument("--actor", help="username recorded in the audit log (default: system)")
 
@@ -42,6 +44,14 @@ class Command(BaseCommand):
             user = User.objects.filter(username=actor).first()
             if user is None:
                 raise CommandError(f"{actor}: 没有该用户 / no such user")
+        if org is None and getattr(user, "organization", None) is None:
+            # No acting unit named: the programme's HR bureau, which runs the registry (§4.4.d).
+            programme = programme_default(year=timezone.localdate().year)
+            org = programme.hr_bureau if programme is not None else None
+            if org is not None:
+                self.stdout.write(
+                    f"以{org.name}名义导入（未指定 --organization）/ acting for {org.name} (no --organization)"
+                )
         with all_or_nothing(self.stderr, file.name, "未导入任何数据", "nothing was imported") as progress:
             result = roster_import(actor=user, file=file, organization=org, progress=progress)
         for line in result.report.lines():  # layout rows skipped, merges filled, columns not imported, defaults
