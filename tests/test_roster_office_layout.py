@@ -163,6 +163,14 @@ def test_a_bad_cell_of_an_office_roster_is_refused_with_row_column_value_and_rea
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("none", ["无", "其他", "—"])
+def test_a_category_cell_saying_none_is_no_status(none, institution):
+    roster = read_roster(office_roster(with_person(1, 人员类别=none)), file_name="花名册.xlsx")
+    assert roster.problems == []
+    assert 5 not in {s.row for s in roster.statuses} and len(roster.persons) == 6
+
+
+@pytest.mark.django_db
 def test_a_repeated_id_number_names_both_rows_under_the_id_column():
     problems = problems_of(office_roster(with_person(4, 身份证号码=ID_2, 姓名="李肆")))
     assert [(p.row, p.column) for p in problems] == [(8, "身份证号码")]

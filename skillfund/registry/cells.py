@@ -50,6 +50,13 @@ def status_names() -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def _no_category() -> frozenset[str]:
+    """The wording of "none of the categories" (无, 其他 …), read as no status."""
+    data = policy_data.read_yaml(policy_data.data_path("registry", "category_synonyms.yaml"))
+    return frozenset(code(name) for name in data.get("no_category", ()))
+
+
+@cache
 def _kinds() -> dict[str, str]:
     """Every accepted spelling (a synonym, or the kind's code) -> its StatusKind value."""
     found: dict[str, str] = {kind.value: kind.value for kind in StatusKind}
@@ -64,12 +71,15 @@ def accepted_categories() -> str:
 
 
 def categories(value: Any) -> tuple[str, ...]:
-    """One or more 人员类别 in one cell (城镇登记失业人员、残疾人), each as its StatusKind value."""
+    """One or more 人员类别 in one cell (城镇登记失业人员、残疾人), each as its StatusKind value; none
+    for the wording of "no category" (无, 其他 …)."""
     return _categories(text(value))
 
 
 @lru_cache(maxsize=4096)  # a roster repeats a few wordings over many rows
 def _categories(value: str) -> tuple[str, ...]:
+    if code(value) in _no_category():
+        return ()
     kinds = _kinds()
     found: list[str] = []
     unknown: list[str] = []
