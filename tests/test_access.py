@@ -155,7 +155,8 @@ def test_institution_cannot_see_another_institutions_roster(world):
 def test_institution_sees_only_itself_and_its_own_imports(world):
     assert _ids(scoping.organizations_visible_to(world["user_x"])) == {world["inst_x"].pk}
     assert _ids(scoping.roster_imports_visible_to(world["user_x"])) == {world["imp_x"].pk}
-    assert not scoping.annex_tasks_visible_to(world["user_x"]).exists()
+    # The Annex is published; an institution names a department's task when it files a class plan.
+    assert _ids(scoping.annex_tasks_visible_to(world["user_x"])) == {world["task_a"].pk, world["task_b"].pk}
     assert not scoping.audit_records_visible_to(world["user_x"]).exists()
 
 

@@ -210,11 +210,13 @@ regions_visible_to = _reference(Region)
 
 
 def annex_tasks_visible_to(user: Any) -> QuerySet[AnnexTask]:
-    """A department sees its own annual task (Annex); operators have none."""
+    """A department sees its own annual task (Annex). An institution or enterprise sees every task:
+    the Annex is published (the disclosure lists each department's task), and a class plan names the
+    task of the department it is filed with (class_plan_create checks the pair)."""
     role, org_id = _scoped_org(user)
-    if role in CITY_WIDE:
+    if role in CITY_WIDE or role in OPERATORS:
         return AnnexTask.objects.all()
-    if role == DEPARTMENT or role in OPERATORS:
+    if role == DEPARTMENT:
         return AnnexTask.objects.filter(unit_id=org_id)
     return AnnexTask.objects.none()
 
