@@ -372,3 +372,16 @@ def test_money_with_no_training_behind_it_is_shown_as_not_attributed(world):
 def test_the_report_reads_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         report(2020)
+
+
+def test_the_default_pages_reach_every_year_of_the_regions_programmes(client, db):
+    """The current year's programme (e.g. the demo year) and the 2019–2021 action are one city's:
+    from this year's page a reader can choose any year back to 2019, each showing its programme."""
+    from django.utils import timezone
+
+    this_year = timezone.localdate().year
+    bare_programme()
+    bare_programme(code="this-year", start_year=this_year, end_year=this_year)
+    page = client.get(reverse("reports:year", args=[this_year])).content.decode()
+    assert f'<option value="{this_year}" selected>' in page and '<option value="2019">' in page
+    assert client.get(reverse("reports:year", args=[2020])).status_code == 200

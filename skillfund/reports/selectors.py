@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
@@ -192,9 +192,13 @@ def period_of(year: int, quarter: int | None = None) -> tuple[date, date]:
     return start, end
 
 
-def years_available(*, programme: Programme, today: date | None = None) -> list[int]:
-    """From this year back to the programme's first year."""
-    return list(range((today or timezone.localdate()).year, programme.start_year - 1, -1))
+def years_available(*, programme: Programme, today: date | None = None, region_wide: bool = False) -> list[int]:
+    """From this year back to the programme's first year; `region_wide`: back to the first year of
+    any programme of its region (the default pages show each year's programme)."""
+    first = programme.start_year
+    if region_wide:
+        first = Programme.objects.filter(region=programme.region).aggregate(first=Min("start_year"))["first"]
+    return list(range((today or timezone.localdate()).year, first - 1, -1))
 
 
 def _start_of(day: date) -> datetime:

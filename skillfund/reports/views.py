@@ -107,7 +107,8 @@ def disclosure_page(
         "subtitle": tables.subtitle(report, lang),
         "tables": shown,
         "notes": tables.notes(report, lang),
-        "years": selectors.years_available(programme=chosen),
+        # The default pages (no programme in the address) reach every year of the region's programmes.
+        "years": selectors.years_available(programme=chosen, region_wide=programme is None),
         "year": year,
         "quarter": quarter,
         "quarters": [1, 2, 3, 4],
