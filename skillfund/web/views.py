@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib.util
 from base64 import b32encode
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import qrcode
@@ -237,29 +239,29 @@ def roster_import_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     from skillfund.registry.importing import roster_import
 
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    organization = user.organization if user.organization_scoped else None
+    context = _upload(
+        request,
+        RosterUploadForm,
+        lambda upload: roster_import(actor=user, file=upload, organization=organization, file_name=upload.name),
+    )
+    context["roster_template"] = _roster_template_available()
+    return render(request, "web/roster_import.html", context)
+
+
+def _upload(request: HttpRequest, form_class: type[forms.Form], run: Callable[[Any], Any]) -> dict[str, Any]:
+    """An all-or-nothing file import from a page: the result, or the file's problems (row, column,
+    value, reason; the first PROBLEMS_SHOWN of them), or the action's refusal on the form."""
+    form = form_class(request.POST or None, request.FILES or None)
     result, problems = None, []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            result = roster_import(
-                actor=user,
-                file=upload,
-                organization=user.organization if user.organization_scoped else None,
-                file_name=upload.name,
-            )
+            result = run(form.cleaned_data["file"])
         except InvalidInput as exc:
             problems = exc.problems
         except DomainError as exc:
             form.add_error(None, f"{exc.zh} / {exc.en}")
-    context = {
-        "form": form,
-        "result": result,
-        "problems": problems[:PROBLEMS_SHOWN],
-        "problem_count": len(problems),
-        "roster_template": _roster_template_available(),
-    }
-    return render(request, "web/roster_import.html", context)
+    return {"form": form, "result": result, "problems": problems[:PROBLEMS_SHOWN], "problem_count": len(problems)}
 
 
 class HistoryUploadForm(forms.Form):
@@ -272,20 +274,7 @@ def history_import_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not may_import_history(user):
         raise PermissionDenied
-    form = HistoryUploadForm(request.POST or None, request.FILES or None)
-    result, problems = None, []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = history_import(actor=user, file=upload, file_name=upload.name)
-        except InvalidInput as exc:
-            problems = exc.problems
-        except DomainError as exc:
-            form.add_error(None, f"{exc.zh} / {exc.en}")
-    context = {
-        "form": form,
-        "result": result,
-        "problems": problems[:PROBLEMS_SHOWN],
-        "problem_count": len(problems),
-    }
+    context = _upload(
+        request, HistoryUploadForm, lambda upload: history_import(actor=user, file=upload, file_name=upload.name)
+    )
     return render(request, "web/history_import.html", context)
