@@ -239,6 +239,11 @@ def load_reference(raw, stamp: str, *, batch_only: bool = False) -> tuple[float,
             pl.lit(0).alias("months"),
             pl.col("standard").cast(pl.Decimal(12, 2)).alias("amount"),
             pl.lit(stamp).alias("granted_at"),
+            pl.lit("policy").alias("origin"),  # decided here: a claim and a decision each
+            *(
+                pl.lit("").alias(c)
+                for c in ("certificate_kind", "certificate_number", "granting_unit", "source_system")
+            ),
         ),
     )
     print(f"  COPY {history.height:>9,} grants -> claims_grant             {t:6.1f} s")
