@@ -121,6 +121,34 @@ def test_a_file_of_past_subsidies_is_recorded_as_history_grants(people):
     assert wang not in str(audit.after) and wang[6:14] not in str(audit.after)  # no personal data
 
 
+def test_past_subsidies_in_an_office_layout_are_recorded(people):
+    """The shared reading layer: a title row above the header, one 发放单位 merged over its rows,
+    and the footer lines (合计, 制表人) below — skipped and named, as for rosters."""
+    import io
+
+    from openpyxl import Workbook
+
+    wang, li = people["numbers"]["wang"], people["numbers"]["li"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["达拉特旗既往职业技能培训补贴发放明细"])
+    sheet.merge_cells("A1:J1")
+    sheet.append(HEADER.split(","))
+    for number in (wang, li):
+        row = electrician_3(number).split(",")
+        row[1] = ""  # no name: it is optional
+        sheet.append(row)
+    sheet.merge_cells("I3:I4")  # one granting unit for both rows
+    sheet.append(["合计", "2人", None, None, None, None, None, "4000"])
+    sheet.append(["制表人：王芳", None, "审核人：李明"])
+    out = io.BytesIO()
+    book.save(out)
+    result = record(out.getvalue(), name="既往补贴.xlsx")
+    assert (result.rows, result.recorded) == (2, 2)
+    assert set(Grant.objects.values_list("granting_unit", flat=True)) == {"达拉特旗人社局"}
+    assert {w.row for w in result.warnings if w.zh.startswith("已跳过")} >= {1, 5, 6}
+
+
 def test_importing_the_same_file_again_changes_nothing(people):
     data = csv_of(electrician_3(people["numbers"]["wang"]), electrician_3(people["numbers"]["li"], end="2020-06-01"))
     record(data)

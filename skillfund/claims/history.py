@@ -45,6 +45,8 @@ from skillfund.registry import idnumbers
 from skillfund.registry.models import Person
 
 HISTORY_SHEET = "既往补贴"  # a workbook without this sheet is read from its first sheet
+# Columns an office writes once for a group of rows, as a vertical merge: filled down.
+FILL_DOWN = frozenset({"occupation", "level", "certificate", "end_date", "granting_unit", "source_system"})
 
 COLUMNS: tuple[Column, ...] = (
     Column(
@@ -73,7 +75,7 @@ COLUMNS: tuple[Column, ...] = (
         True,
         "1–5、五级…一级、初级/中级/高级/技师/高级技师；无等级的证书填“专项能力”或“无等级”",
         "1–5, or 初级/中级/高级/技师/高级技师; a certificate without level: 专项能力 or 无等级",
-        ("技能等级", "职业技能等级", "skill_level"),
+        ("技能等级", "职业技能等级", "职业等级", "鉴定等级", "skill_level"),
     ),
     Column(
         "certificate",
@@ -91,7 +93,7 @@ COLUMNS: tuple[Column, ...] = (
         False,
         "最长60字",
         "at most 60 characters",
-        ("证书号",),
+        ("证书号", "证书编码"),
     ),
     Column(
         "end_date",
@@ -100,7 +102,7 @@ COLUMNS: tuple[Column, ...] = (
         True,
         "YYYY-MM-DD；补贴计入该日期所在年度",
         "YYYY-MM-DD; the subsidy counts in this date's year",
-        ("结业日期", "培训结业日期", "培训截止日期"),
+        ("结业日期", "培训结业日期", "培训截止日期", "培训结束时间", "结业时间"),
     ),
     Column(
         "amount",
@@ -109,7 +111,7 @@ COLUMNS: tuple[Column, ...] = (
         True,
         "元，不小于0，最多两位小数",
         "CNY, not negative, at most 2 decimals",
-        ("补贴金额（元）", "金额"),
+        ("补贴金额（元）", "补贴金额(元)", "金额", "发放金额", "补贴资金"),
     ),
     Column(
         "granting_unit",
@@ -118,7 +120,7 @@ COLUMNS: tuple[Column, ...] = (
         True,
         "发放补贴的单位，最长100字",
         "the unit that granted it, at most 100 characters",
-        ("补贴发放单位", "拨付单位"),
+        ("补贴发放单位", "拨付单位", "发放机构"),
     ),
     Column(
         "source_system",
@@ -225,8 +227,19 @@ def history_import(*, actor: Any, file: Any, file_name: str = "", today: date | 
     )
     problems: list[FieldProblem] = []
     try:
-        table = tabular.sheet_rows(data, result.file_name, sheet=HISTORY_SHEET)
-        header = tabular.read_header(table, _HEADERS, warnings=result.warnings)
+        # The office layout as for rosters: title rows above the header, footer lines (合计, 制表人 …)
+        # below, a unit or source merged over a group of rows.
+        layout = tabular.read_layout(
+            tabular.read_sheet(data, result.file_name, sheet=HISTORY_SHEET),
+            _HEADERS,
+            identity=("id_number", "name"),
+            key="id_number",
+            fill_down=FILL_DOWN,
+            not_imported=frozenset(),
+            problems=problems,
+            warnings=result.warnings,
+        )
+        header = layout.header
         if header.repeats:
             repeated, label = header.repeats[0]
             raise tabular.FileError(f"列“{repeated}”与“{label}”重复", f"column {repeated!r} repeats {label!r}")
@@ -235,7 +248,15 @@ def history_import(*, actor: Any, file: Any, file_name: str = "", today: date | 
             raise tabular.missing_columns(missing)
     except tabular.FileError as exc:
         raise InvalidInput([exc.problem(result.file_name)]) from None
-    records = header.records(table)
+    if problems:
+        raise InvalidInput(problems)
+    for skipped in layout.skipped:
+        result.warnings.append(
+            FieldProblem(
+                "—", skipped.text, f"已跳过：{skipped.zh}", f"skipped: {skipped.en}", skipped.row, warning=True
+            )
+        )
+    records = layout.records
     if not records:
         raise InvalidInput(
             [FieldProblem("文件 / file", result.file_name, "文件没有数据行", "the file has no data rows")]
