@@ -47,6 +47,7 @@ def test_setup_gives_a_labelled_year_open_now_beside_the_history_and_a_queue_for
         programme = Programme.objects.get(code=programme_code(2026))
         assert programme.name == "演示：鄂尔多斯市职业技能提升行动（2026年度，演示数据）"
         assert (programme.start_year, programme.end_year) == (2026, 2026)
+        assert programme.disclosure_title.startswith("（演示数据）")  # its public disclosure says so too
         assert programme.stages.get().year == 2026 and programme.annex_tasks.filter(parent__isnull=True).count() == 7
         assert all("演示" in t.training for t in AnnexTask.objects.filter(programme=programme))
         assert Programme.objects.filter(code="ordos-2019-2021").exists()  # the history stays

@@ -69,6 +69,11 @@ def programme_data(history: dict[str, Any], year: int) -> dict[str, Any]:
             "start_year": year,
             "end_year": year,
             "total_target": {"value": stage["target"], "clause": stage["clause"]},
+            "disclosure": {
+                **history["programme"]["disclosure"],
+                "title": "（演示数据）" + history["programme"]["disclosure"]["title"],
+                "title_en": "(Demo data) " + history["programme"]["disclosure"]["title_en"],
+            },
         },
         "stages": [
             {
