@@ -52,15 +52,7 @@ CLAIM_COLUMNS: tuple[Column, ...] = (
         "unique per claim, at most 60 characters",
         ("reference", "申请号", "claim_reference"),
     ),
-    Column(
-        "id_number",
-        "公民身份号码",
-        "id_number",
-        True,
-        "18位，须已在人员库登记；请设为文本格式",
-        "18 characters; the person must be registered; format the column as text",
-        ("身份证号码", "身份证号", "证件号码", "idnumber"),
-    ),
+    registry_cells.REGISTERED_ID_COLUMN,
     Column(
         "class_code",
         "开班计划编号",

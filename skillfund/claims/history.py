@@ -49,15 +49,7 @@ HISTORY_SHEET = "既往补贴"  # a workbook without this sheet is read from its
 FILL_DOWN = frozenset({"occupation", "level", "certificate", "end_date", "granting_unit", "source_system"})
 
 COLUMNS: tuple[Column, ...] = (
-    Column(
-        "id_number",
-        "公民身份号码",
-        "id_number",
-        True,
-        "18位，须已在人员库登记；请设为文本格式",
-        "18 characters; the person must be registered; format the column as text",
-        ("身份证号码", "身份证号", "证件号码", "idnumber"),
-    ),
+    registry_cells.REGISTERED_ID_COLUMN,
     Column("name", "姓名", "name", False, "填写时须与人员库一致", "if given, as in the registry"),
     Column(
         "occupation",

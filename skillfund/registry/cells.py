@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from skillfund import policy_data
-from skillfund.core.tabular import BadValue, code, text
+from skillfund.core.tabular import BadValue, Column, code, text
 from skillfund.registry import idnumbers
 from skillfund.registry.models import StatusKind
 
@@ -99,3 +99,15 @@ def _categories(value: str) -> tuple[str, ...]:
             f"unknown status (人员类别) {what!r}; accepted: {listed} (or the codes {', '.join(k.value for k in StatusKind)})",
         )
     return tuple(found)
+
+
+# The ID number column of a file about persons already in the registry (claims, past subsidies).
+REGISTERED_ID_COLUMN = Column(
+    "id_number",
+    "公民身份号码",
+    "id_number",
+    True,
+    "18位，须已在人员库登记；请设为文本格式",
+    "18 characters; the person must be registered; format the column as text",
+    ("身份证号码", "身份证号", "证件号码", "idnumber"),
+)
