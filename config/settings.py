@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "skillfund.api",
     "skillfund.reports",
+    "skillfund.portal",
     "skillfund.demo",
     "captcha",  # django-simple-captcha: the public objection form's offline challenge
 ]
@@ -137,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "skillfund.web.nav.context",
             ]
         },
     }
@@ -198,6 +200,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+# Each audience's pages (skillfund/web/<audience>/) keep their translations beside them.
+LOCALE_PATHS = sorted((BASE_DIR / "skillfund" / "web").glob("*/locale"))
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

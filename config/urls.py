@@ -10,4 +10,5 @@ urlpatterns = [
     path("materials/", include("skillfund.materials.urls")),
     path("api/v1/", include("skillfund.api.urls")),
     path("", include("skillfund.web.urls")),
+    path("", include("skillfund.portal.urls")),
 ]

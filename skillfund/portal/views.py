@@ -1,0 +1,14 @@
+"""The public portal: no sign-in, no personal data."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+def policy(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/policy.html")
