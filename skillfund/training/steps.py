@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from skillfund.core.errors import DomainError
 from skillfund.training.actions._shared import _ensure_acts_for
-from skillfund.training.actions.plans import EDITABLE, _ensure_may_decide
+from skillfund.training.actions.plans import EDITABLE, may_decide
 from skillfund.training.actions.results import RAN
 from skillfund.training.models import ClassPlan
 
@@ -32,14 +32,6 @@ def _acts_for(user: Any, *organizations: Any) -> bool:
     return True
 
 
-def _may_decide(user: Any, plan: ClassPlan) -> bool:
-    try:
-        _ensure_may_decide(user, plan)
-    except DomainError:
-        return False
-    return True
-
-
 def plan_steps(*, user: Any, plan: ClassPlan, today: date | None = None) -> frozenset[str]:
     """The steps `user` may take on `plan` today (`user` is a signed-in person, never the platform)."""
     if getattr(user, "pk", None) is None:
@@ -51,7 +43,7 @@ def plan_steps(*, user: Any, plan: ClassPlan, today: date | None = None) -> froz
         steps |= {EDIT, SCHEDULE}
         if today < plan.start_date:
             steps.add(FILE)
-    if plan.status == ClassPlan.Status.FILED and _may_decide(user, plan):
+    if plan.status == ClassPlan.Status.FILED and may_decide(user, plan):
         steps.add(DECIDE)
     if delivers and plan.status == ClassPlan.Status.APPROVED:
         steps.add(ATTENDANCE)

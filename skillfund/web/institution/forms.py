@@ -43,10 +43,15 @@ def error_text(exc: DomainError) -> str:
 
 
 def show_error(form: forms.Form, exc: DomainError, *, aliases: dict[str, str] | None = None) -> None:
-    """An action's refusal at the field it names (else above the form)."""
-    field = getattr(exc, "field", None)
-    field = (aliases or {}).get(field, field)
-    form.add_error(field if field in form.fields else None, error_text(exc))
+    """An action's refusal at the field it names (without repeating the record and field names
+    the refusal starts with), else above the form."""
+    named = getattr(exc, "field", None)
+    field = (aliases or {}).get(named, named)
+    text = error_text(exc)
+    if field in form.fields:
+        record = getattr(exc, "record", ("", ""))
+        text = text.removeprefix(f"{record[0]}（{named}）：").removeprefix(f"{record[1]}, {named}: ")
+    form.add_error(field if field in form.fields else None, text)
 
 
 class CatalogItemChoice(forms.ModelChoiceField):
