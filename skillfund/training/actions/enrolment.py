@@ -321,7 +321,7 @@ def session_attendance_record(
     """A session's attendance sheet, entered at once (a paper sign-in sheet, or a device export
     checked by hand): each line through `attendance_record` or `absence_record`, all or none. A
     refused line is reported with the trainee named and nothing is written (`InvalidInput`).
-    Returns (present, absent)."""
+    A problem's `row` is the enrolment id. Returns (present, absent)."""
     problems: list[FieldProblem] = []
     present = absent = 0
     for line in lines:
@@ -364,8 +364,9 @@ def session_attendance_record(
                 FieldProblem(
                     column=exc.field,
                     value=line.enrolment.person.name,
-                    zh=exc.zh,
-                    en=exc.en,
+                    # The line names the trainee already: the reason without the record's name.
+                    zh=exc.zh.removeprefix(f"{exc.record[0]}（{exc.field}）："),
+                    en=exc.en.removeprefix(f"{exc.record[1]}, {exc.field}: "),
                     row=line.enrolment.pk,
                 )
             )
