@@ -276,3 +276,15 @@ def test_roster_and_attendance_queries_do_not_grow_with_trainees(
     for page in pages:
         with django_assert_max_num_queries(counted[page]):
             assert client.get(page).status_code == 200
+
+
+def test_a_trainee_withdraws_from_the_roster_page_with_a_reason(client, operator, upcoming, institution):
+    person = make_person(organization=institution, name="丁")
+    enrolment = enrolment_create(class_plan=upcoming, person=person, actor=None)
+    client.force_login(operator)
+    client.post(url("class_withdraw", upcoming.pk, enrolment.pk), {"reason": ""})
+    enrolment.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.ENROLLED  # a reason is required
+    client.post(url("class_withdraw", upcoming.pk, enrolment.pk), {"reason": "找到工作"})
+    enrolment.refresh_from_db()
+    assert (enrolment.status, enrolment.withdrawn_reason) == (Enrolment.Status.WITHDRAWN, "找到工作")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -258,11 +259,13 @@ def test_a_returned_plan_shows_the_reason_and_can_be_corrected(client, operator,
 def test_plan_form_errors_are_at_the_field_in_the_users_language(client, operator, item, department, start):
     client.force_login(operator)
     bad = plan_data(item, department, start, end_date=(start - timedelta(days=1)).isoformat(), capacity="abc")
-    response = client.post(url("plan_create"), bad, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the English switch
+    response = client.post(url("plan_create"), bad)
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "The class ends before it starts." in errors["end_date"]
     assert "capacity" in errors
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     for over in (
         {"capacity": "99999999999999999999"},
         {"fee": "1e400"},
@@ -373,3 +376,20 @@ def test_plan_list_is_own_institution_with_filters_counts_and_pinned_queries(
     drafts = client.get(url("plan_list"), {"status": "draft", "year": str(start.year)})
     assert [p.status for p in drafts.context["page"].object_list] == ["draft"]
     assert client.get(url("plan_list"), {"status": "nope", "year": "x", "page": "zz"}).status_code == 200
+
+
+def test_a_session_is_added_by_hand_and_an_overlap_is_refused_at_the_field(client, operator, item, department, start):
+    plan = make_class_plan(
+        institution=operator.organization, department=department, catalog_item=item, start=start, approve=False, days=1
+    )
+    client.force_login(operator)
+    day = (start + timedelta(days=1)).isoformat()
+    plan.end_date = start + timedelta(days=3)
+    plan.save(update_fields=["end_date"])
+    data = {"day": day, "start": "14:00", "end": "17:00", "hours": "3", "topic": "实操", "teacher": ""}
+    assert client.post(url("session_add", plan.pk), data).status_code == 302
+    assert plan.sessions.count() == 2
+    response = client.post(url("session_add", plan.pk), {**data, "start": "15:00", "end": "16:00", "hours": "1"})
+    assert response.status_code == 200 and "start" in response.context["form"].errors
+    assert "时间重叠" in response.context["form"].errors["start"][0]
+    assert plan.sessions.count() == 2

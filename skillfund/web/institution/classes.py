@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from skillfund.core.errors import DomainError, InvalidInput
 from skillfund.training import selectors, steps
-from skillfund.training.actions.enrolment import SheetLine, session_attendance_record
+from skillfund.training.actions.enrolment import SheetLine, enrolment_withdraw, session_attendance_record
 from skillfund.training.actions.results import assessment_record, certificate_record
 from skillfund.training.importing import enrolment_import, template_bytes
 from skillfund.training.models import Absence, Assessment, Attendance, ClassPlan, Enrolment
@@ -81,6 +81,8 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": problems[:PROBLEMS_SHOWN],
         "problem_count": len(problems),
         "taken": plan.enrolments.filter(status__in=Enrolment.ACTIVE).count(),
+        # enrolment_withdraw takes the institution's users; the roster offers it to them alone.
+        "may_withdraw": steps.ATTENDANCE in allowed,
     }
     return render(request, "web/institution/class_roster.html", context)
 
@@ -93,6 +95,21 @@ def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="roster-{plan.pk}.xlsx"'
     return response
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """A trainee leaves the class (退学), with the reason."""
+    plan = scoped_plan(request.user, pk)
+    enrolment = _scoped_enrolment(plan, enrolment_pk)
+    try:
+        enrolment_withdraw(enrolment=enrolment, actor=request.user, reason=request.POST.get("reason", "")[:500])
+    except DomainError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("%(name)s withdrew from the class.") % {"name": enrolment.person.name})
+    return redirect("web:institution:class_roster", pk=plan.pk)
 
 
 # ---- attendance ----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from skillfund.organizations.models import Organization
 from skillfund.training import schedule, steps
 from skillfund.training.actions.plans import (
     PLAN_FIELDS,
+    class_plan_add_session,
     class_plan_create,
     class_plan_file,
     class_plan_schedule,
@@ -309,6 +310,34 @@ def session_edit(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse
             messages.success(request, _("Session saved."))
             return redirect("web:institution:plan_detail", pk=plan.pk)
     return render(request, "web/institution/plan_session_form.html", {"plan": plan, "session": session, "form": form})
+
+
+@login_required
+def session_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """One session added by hand (a make-up lesson, an extra practice day)."""
+    plan = scoped_plan(request.user, pk)
+    if steps.SCHEDULE not in steps.plan_steps(user=request.user, plan=plan):
+        raise PermissionDenied
+    initial = {"day": plan.start_date, "start": time(9), "end": time(12), "hours": Decimal(3)}
+    form = SessionForm(request.POST or None, user=request.user, institution=plan.institution, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.times()
+        try:
+            class_plan_add_session(
+                class_plan=plan,
+                actor=request.user,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                hours=form.cleaned_data["hours"],
+                topic=form.cleaned_data["topic"],
+                teacher=form.cleaned_data["teacher"],
+            )
+        except DomainError as exc:
+            show_error(form, exc, aliases={"starts_at": "start", "ends_at": "end"})
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect("web:institution:plan_detail", pk=plan.pk)
+    return render(request, "web/institution/plan_session_form.html", {"plan": plan, "session": None, "form": form})
 
 
 @login_required

@@ -11,11 +11,13 @@ urlpatterns: list = [
     path("plans/<int:pk>/edit/", plans.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/file/", plans.plan_file, name="plan_file"),
     path("plans/<int:pk>/schedule/", plans.plan_schedule, name="plan_schedule"),
+    path("plans/<int:pk>/sessions/new/", plans.session_add, name="session_add"),
     path("plans/<int:pk>/sessions/<int:session_pk>/", plans.session_edit, name="session_edit"),
     path("plans/<int:pk>/sessions/<int:session_pk>/delete/", plans.session_delete, name="session_delete"),
     # A class once approved: skillfund/web/institution/classes.py
     path("plans/<int:pk>/roster/", classes.roster, name="class_roster"),
     path("plans/<int:pk>/roster/template.xlsx", classes.roster_template, name="class_roster_template"),
+    path("plans/<int:pk>/roster/<int:enrolment_pk>/withdraw/", classes.withdraw, name="class_withdraw"),
     path("plans/<int:pk>/attendance/", classes.attendance, name="class_attendance"),
     path("plans/<int:pk>/attendance/<int:session_pk>/", classes.session_sheet, name="class_session_sheet"),
     path("plans/<int:pk>/results/", classes.results, name="class_results"),
