@@ -18,6 +18,7 @@ from skillfund.accounts.models import Role
 from skillfund.core.errors import DomainError
 from skillfund.programme.models import AnnexTask
 from skillfund.training import schedule
+from skillfund.training.actions.enrolment import enrolment_create
 from skillfund.training.actions.plans import (
     PlannedSession,
     class_plan_file,
@@ -34,6 +35,7 @@ from tests.factories import (
     at,
     make_catalog_item,
     make_class_plan,
+    make_person,
 )
 from tests.programme_helpers import bare_programme
 
@@ -354,16 +356,22 @@ def test_the_generator_skips_public_holidays():
 def test_plan_list_is_own_institution_with_filters_counts_and_pinned_queries(
     client, operator, item, department, start, django_assert_max_num_queries
 ):
-    for _ in range(3):
+    plans = [
         make_class_plan(
             institution=operator.organization, department=department, catalog_item=item, start=start, **FULL
         )
+        for _ in range(3)
+    ]
+    for _ in range(2):
+        enrolment_create(class_plan=plans[0], person=make_person(organization=operator.organization), actor=None)
     make_class_plan(institution=operator.organization, catalog_item=item, start=start, approve=False)
     make_class_plan(start=start, code="OTHER-1", **FULL)  # another institution's
     client.force_login(operator)
     with django_assert_max_num_queries(12) as few:
         response = client.get(url("plan_list"))
     assert response.context["total"] == 4 and "OTHER-1" not in response.content.decode()
+    shown = {p.pk: p for p in response.context["page"].object_list}
+    assert (shown[plans[0].pk].session_count, shown[plans[0].pk].hours, shown[plans[0].pk].enrolled) == (10, 120, 2)
     for _ in range(12):
         make_class_plan(
             institution=operator.organization, department=department, catalog_item=item, start=start, **FULL

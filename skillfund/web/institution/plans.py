@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -87,16 +87,29 @@ def plans_page(user: Any, params: Any) -> dict[str, Any]:
     in_year = plans.filter(start_date__year=year) if year else plans
     counts = {row["status"]: row["n"] for row in in_year.order_by().values("status").annotate(n=Count("pk"))}
     shown = in_year.filter(status=status) if status else in_year
-    shown = (
-        shown.select_related("catalog_item__occupation", "department", "annex_task")
-        .annotate(
-            session_count=Count("sessions", distinct=True),
-            hours=Sum("sessions__hours"),
-            enrolled=Count("enrolments", filter=Q(enrolments__status__in=Enrolment.ACTIVE), distinct=True),
-        )
-        .order_by("-start_date", "code")
-    )
+    shown = shown.select_related("catalog_item__occupation", "department", "annex_task").order_by("-start_date", "code")
     page = Paginator(shown, PER_PAGE).get_page(params.get("page"))
+    # The page's plans' sessions, hours and enrolments: two grouped queries over the page's ids,
+    # never a join of sessions × enrolments over every plan.
+    ids = [plan.pk for plan in page.object_list]
+    sessions = {
+        row["class_plan"]: row
+        for row in ClassSession.objects.filter(class_plan__in=ids)
+        .order_by()
+        .values("class_plan")
+        .annotate(n=Count("pk"), hours=Sum("hours"))
+    }
+    enrolled = dict(
+        Enrolment.objects.filter(class_plan__in=ids, status__in=Enrolment.ACTIVE)
+        .order_by()
+        .values("class_plan")
+        .annotate(n=Count("pk"))
+        .values_list("class_plan", "n")
+    )
+    for plan in page.object_list:
+        row = sessions.get(plan.pk, {})
+        plan.session_count, plan.hours = row.get("n", 0), row.get("hours") or Decimal(0)
+        plan.enrolled = enrolled.get(plan.pk, 0)
     return {
         "page": page,
         "year": year,
