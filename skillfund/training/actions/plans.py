@@ -111,6 +111,7 @@ def class_plan_create(
     ref = _plan_ref(plan)
     _ensure_acts_for(actor, institution, record=ref)
     _check_plan(plan, ref=ref)
+    _ensure_own_teachers(plan, teachers, ref=ref)
     plan.save(force_insert=True)
     plan.teachers.set(list(teachers))
     audit.record(actor=actor, action="class_plan.create", target=plan, after=_plan_facts(plan, teachers))
@@ -162,9 +163,12 @@ def class_plan_update(*, class_plan: ClassPlan, actor: Any, teachers: Iterable[T
             en=f"session {first_outside} falls outside the new class dates {plan.start_date}–{plan.end_date}; "
             "move or delete it first",
         )
+    if teachers is not None:
+        teachers = list(teachers)
+        _ensure_own_teachers(plan, teachers, ref=ref)
     plan.save(update_fields=[*fields, "updated_at"])
     if teachers is not None:
-        plan.teachers.set(list(teachers))
+        plan.teachers.set(teachers)
     after = _plan_facts(plan, plan.teachers.all())
     changed = {k for k in after if after[k] != before[k]}
     audit.record(
@@ -193,6 +197,19 @@ def _plan_facts(plan: ClassPlan, teachers: Iterable[Teacher]) -> dict[str, Any]:
         "enterprise_order": plan.enterprise_order_id,
         "teachers": sorted(t.pk for t in teachers),
     }
+
+
+def _ensure_own_teachers(plan: ClassPlan, teachers: Iterable[Teacher], *, ref: tuple[str, str]) -> None:
+    """A class is taught by the institution's own teachers."""
+    foreign = next((t for t in teachers if t.organization_id != plan.institution_id), None)
+    if foreign is not None:
+        raise RecordError(
+            "teacher_of_another_organization",
+            record=ref,
+            field="teachers",
+            zh=f"教师 {foreign} 不属于 {plan.institution}",
+            en=f"teacher {foreign} does not belong to {plan.institution}",
+        )
 
 
 def _check_plan(plan: ClassPlan, *, ref: tuple[str, str]) -> None:
