@@ -161,8 +161,11 @@ def test_plan_is_drafted_edited_scheduled_in_one_form_and_filed(client, operator
     page = client.get(url("plan_detail", plan.pk)).content.decode()
     assert url("plan_edit", plan.pk) not in page and url("plan_file", plan.pk) not in page
     assert url("plan_schedule", plan.pk) not in page
-    assert client.get(url("plan_edit", plan.pk)).status_code == 403
-    assert client.post(url("plan_schedule", plan.pk), {**schedule_data(start), "save": "1"}).status_code == 403
+    # Opened by URL: back to the plan, saying why; nothing changes.
+    response = client.get(url("plan_edit", plan.pk))
+    assert response.status_code == 302 and response["Location"] == url("plan_detail", plan.pk)
+    response = client.post(url("plan_schedule", plan.pk), {**schedule_data(start), "save": "1"}, follow=True)
+    assert "不能办理此事项" in response.content.decode()
     assert plan.sessions.count() == 40
 
 
@@ -233,8 +236,10 @@ def test_department_user_sees_the_plan_but_no_file_or_edit(client, operator, ite
     assert page.status_code == 200
     html = page.content.decode()
     assert url("plan_file", plan.pk) not in html and url("plan_edit", plan.pk) not in html
-    assert client.get(url("plan_edit", plan.pk)).status_code == 403
+    assert client.get(url("plan_edit", plan.pk)).status_code == 302
+    assert client.post(url("plan_edit", plan.pk), {"venue": "别处"}).status_code == 302
     assert client.get(url("plan_list")).context["may_create"] is False
+    assert client.get(url("plan_create")).status_code == 403
 
 
 def test_a_returned_plan_shows_the_reason_and_can_be_corrected(client, operator, item, department, start):

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,23 +33,17 @@ from skillfund.web.institution.forms import (
     error_text,
     show_error,
 )
-from skillfund.web.institution.plans import MAX_ID, scoped_plan
+from skillfund.web.institution.plans import MAX_ID, require_step, scoped_plan, step_view
 
 PER_PAGE = 50
 PROBLEMS_SHOWN = 200
-
-
-def _require(user: Any, plan: ClassPlan, step: str) -> frozenset[str]:
-    allowed = steps.plan_steps(user=user, plan=plan)
-    if step not in allowed:
-        raise PermissionDenied
-    return allowed
 
 
 # ---- enrolment roster --------------------------------------------------------------------------
 
 
 @login_required
+@step_view
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """The class's trainees with the rules' preview; the import form while the class takes enrolments."""
     plan = scoped_plan(request.user, pk)
@@ -58,8 +51,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     problems: list = []
     if request.method == "POST":
-        if steps.ENROL not in allowed:
-            raise PermissionDenied
+        require_step(request.user, plan, steps.ENROL)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -167,10 +159,11 @@ def _parse_time(value: str) -> time | None:
 
 
 @login_required
+@step_view
 def session_sheet(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     """One session's sheet: each trainee present (check-in, check-out) or absent (reason)."""
     plan = scoped_plan(request.user, pk)
-    _require(request.user, plan, steps.ATTENDANCE)
+    require_step(request.user, plan, steps.ATTENDANCE)
     if session_pk > MAX_ID:
         raise Http404
     session = get_object_or_404(plan.sessions, pk=session_pk)
@@ -303,9 +296,10 @@ def _scoped_enrolment(plan: ClassPlan, enrolment_pk: int) -> Enrolment:
 
 @login_required
 @require_POST
+@step_view
 def assessment_save(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     plan = scoped_plan(request.user, pk)
-    _require(request.user, plan, steps.RESULTS)
+    require_step(request.user, plan, steps.RESULTS)
     enrolment = _scoped_enrolment(plan, enrolment_pk)
     form = AssessmentForm(request.POST, prefix=f"a{enrolment.pk}")
     if form.is_valid():
@@ -330,9 +324,10 @@ def assessment_save(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpRes
 
 @login_required
 @require_POST
+@step_view
 def certificate_save(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     plan = scoped_plan(request.user, pk)
-    _require(request.user, plan, steps.RESULTS)
+    require_step(request.user, plan, steps.RESULTS)
     enrolment = _scoped_enrolment(plan, enrolment_pk)
     form = CertificateForm(request.POST, prefix=f"c{enrolment.pk}")
     item = plan.catalog_item

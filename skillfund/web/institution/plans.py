@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -55,6 +56,40 @@ def scoped_plan(user: Any, pk: int) -> ClassPlan:
         ),
         pk=pk,
     )
+
+
+class StepClosed(Exception):
+    """The step is not open to this user on this plan now (`training.steps.plan_steps`)."""
+
+    def __init__(self, plan: ClassPlan) -> None:
+        super().__init__(plan.code)
+        self.plan = plan
+
+
+def require_step(user: Any, plan: ClassPlan, step: str) -> frozenset[str]:
+    allowed = steps.plan_steps(user=user, plan=plan)
+    if step not in allowed:
+        raise StepClosed(plan)
+    return allowed
+
+
+def step_view(view):
+    """A page of one step: when the step is closed (a filed plan's edit page, opened by URL), back
+    to the plan with a message saying why, instead of an error page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except StepClosed as closed:
+            messages.warning(
+                request,
+                _("This plan is %(status)s: that step is not open to you now.")
+                % {"status": closed.plan.get_status_display()},
+            )
+            return redirect("web:institution:plan_detail", pk=closed.plan.pk)
+
+    return wrapped
 
 
 def own_provider(user: Any) -> Organization | None:
@@ -160,10 +195,10 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@step_view
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = scoped_plan(request.user, pk)
-    if steps.EDIT not in steps.plan_steps(user=request.user, plan=plan):
-        raise PermissionDenied
+    require_step(request.user, plan, steps.EDIT)
     initial = {name: getattr(plan, name) for name in PLAN_FIELDS}
     initial["teachers"] = list(plan.teachers.all())
     form = PlanForm(request.POST or None, user=request.user, institution=plan.institution, initial=initial)
@@ -229,11 +264,11 @@ def _schedule_initial(plan: ClassPlan) -> dict[str, Any]:
 
 
 @login_required
+@step_view
 def plan_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     """The generator: the form, then a preview of the sessions, then save (all in one action)."""
     plan = scoped_plan(request.user, pk)
-    if steps.SCHEDULE not in steps.plan_steps(user=request.user, plan=plan):
-        raise PermissionDenied
+    require_step(request.user, plan, steps.SCHEDULE)
     form = ScheduleForm(request.POST or None, initial=_schedule_initial(plan))
     generated = None
     if request.method == "POST" and form.is_valid():
@@ -291,10 +326,10 @@ def _scoped_session(request: HttpRequest, pk: int, session_pk: int) -> tuple[Cla
 
 
 @login_required
+@step_view
 def session_edit(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     plan, session = _scoped_session(request, pk, session_pk)
-    if steps.SCHEDULE not in steps.plan_steps(user=request.user, plan=plan):
-        raise PermissionDenied
+    require_step(request.user, plan, steps.SCHEDULE)
     starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
     initial = {
         "day": starts.date(),
@@ -326,11 +361,11 @@ def session_edit(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse
 
 
 @login_required
+@step_view
 def session_add(request: HttpRequest, pk: int) -> HttpResponse:
     """One session added by hand (a make-up lesson, an extra practice day)."""
     plan = scoped_plan(request.user, pk)
-    if steps.SCHEDULE not in steps.plan_steps(user=request.user, plan=plan):
-        raise PermissionDenied
+    require_step(request.user, plan, steps.SCHEDULE)
     initial = {"day": plan.start_date, "start": time(9), "end": time(12), "hours": Decimal(3)}
     form = SessionForm(request.POST or None, user=request.user, institution=plan.institution, initial=initial)
     if request.method == "POST" and form.is_valid():
