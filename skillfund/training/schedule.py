@@ -111,5 +111,10 @@ def generate(
                     )
                 )
                 left -= hours
-        day += timedelta(days=1)
+        try:
+            day += timedelta(days=1)
+        except OverflowError:
+            raise ScheduleError(
+                "first_day", field="first_day", zh="日期超出范围", en="the dates run out of range"
+            ) from None
     return Schedule(sessions=sessions, skipped_holidays=skipped, fallback_years=sorted(missing))

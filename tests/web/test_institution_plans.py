@@ -406,3 +406,17 @@ def test_a_session_is_added_by_hand_and_an_overlap_is_refused_at_the_field(clien
     assert response.status_code == 200 and "start" in response.context["form"].errors
     assert "时间重叠" in response.context["form"].errors["start"][0]
     assert plan.sessions.count() == 2
+
+
+def test_the_generator_refuses_dates_that_run_out_of_range():
+    with pytest.raises(DomainError) as exc:
+        schedule.generate(
+            first_day=date(9999, 12, 1),
+            weekdays={6},
+            start=time(9),
+            end=time(12),
+            hours_per_session=Decimal(3),
+            total_hours=Decimal(300),
+            tz=SHANGHAI,
+        )
+    assert exc.value.field == "first_day"
