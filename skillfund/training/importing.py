@@ -211,3 +211,43 @@ def _enrol(
         target=plan,
         after={"file_name": result.file_name, "sha256": result.sha256, "rows": result.rows},
     )
+
+
+def enrol_one(
+    *, class_plan: ClassPlan, actor: Any, id_number: str, name: str, now: datetime | None = None
+) -> Enrolment:
+    """One trainee enrolled by ID number and name (a walk-in), with the same checks as a file's row.
+    A number the institution does not see is refused with the same words as one never registered,
+    so the form tells nothing about other units' rosters."""
+    now = now or timezone.now()
+    ref = _plan_ref(class_plan)
+    _ensure_acts_for(actor, class_plan.institution, record=ref)
+    try:
+        number = registry_cells.id_number(id_number, timezone.localdate(now)).number
+    except tabular.BadValue as exc:
+        raise RecordError("invalid_id_number", record=ref, field="id_number", zh=exc.zh, en=exc.en) from None
+    visible = persons_visible_to(actor) if actor is not None else None
+    from skillfund.registry.models import Person
+
+    person = (
+        (visible if visible is not None else Person.objects.all())
+        .filter(id_index=idnumbers.blind_index(number))
+        .first()
+    )
+    if person is None:
+        raise RecordError(
+            "not_on_roster",
+            record=ref,
+            field="id_number",
+            zh="本机构人员名册中没有此人，请先导入人员名册",
+            en="this person is not on your roster; import them with the roster import first",
+        )
+    if tabular.text(name) != person.name:
+        raise RecordError(
+            "name_mismatch",
+            record=ref,
+            field="name",
+            zh="姓名与人员库登记的不一致",
+            en="differs from the name registered",
+        )
+    return enrolment_create(class_plan=class_plan, person=person, actor=actor, preview=enrolment_preview, now=now)

@@ -288,3 +288,23 @@ def test_a_trainee_withdraws_from_the_roster_page_with_a_reason(client, operator
     client.post(url("class_withdraw", upcoming.pk, enrolment.pk), {"reason": "找到工作"})
     enrolment.refresh_from_db()
     assert (enrolment.status, enrolment.withdrawn_reason) == (Enrolment.Status.WITHDRAWN, "找到工作")
+
+
+def test_one_walk_in_trainee_is_enrolled_by_id_number_and_name(client, operator, institution, upcoming):
+    number = make_id(seq=888)
+    make_person(organization=institution, id_number=number, name="戊")
+    stranger = make_id(seq=889)
+    make_person(organization=OrganizationFactory(), id_number=stranger, name="己")  # another unit's roster
+    client.force_login(operator)
+    page = f"{url('class_roster', upcoming.pk)}"
+    response = client.post(page, {"enrol_one": "1", "one-id_number": stranger, "one-name": "己"})
+    assert response.status_code == 200 and "人员名册" in response.context["one_form"].errors["id_number"][0]
+    assert stranger not in response.content.decode()  # the typed number is not written back
+    response = client.post(page, {"enrol_one": "1", "one-id_number": number, "one-name": "戌"})
+    assert "name" in response.context["one_form"].errors
+    response = client.post(page, {"enrol_one": "1", "one-id_number": "12345", "one-name": "戊"})
+    assert "id_number" in response.context["one_form"].errors
+    response = client.post(page, {"enrol_one": "1", "one-id_number": number, "one-name": "戊"})
+    assert response.status_code == 302
+    enrolment = Enrolment.objects.get(class_plan=upcoming)
+    assert enrolment.person.name == "戊" and enrolment.rules_preview is not None

@@ -23,11 +23,12 @@ from skillfund.core.errors import DomainError, InvalidInput
 from skillfund.training import selectors, steps
 from skillfund.training.actions.enrolment import SheetLine, enrolment_withdraw, session_attendance_record
 from skillfund.training.actions.results import assessment_record, certificate_record
-from skillfund.training.importing import enrolment_import, template_bytes
+from skillfund.training.importing import enrol_one, enrolment_import, template_bytes
 from skillfund.training.models import Absence, Assessment, Attendance, ClassPlan, Enrolment
 from skillfund.web.institution.forms import (
     AssessmentForm,
     CertificateForm,
+    EnrolOneForm,
     RosterUploadForm,
     SheetForm,
     error_text,
@@ -48,11 +49,22 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """The class's trainees with the rules' preview; the import form while the class takes enrolments."""
     plan = scoped_plan(request.user, pk)
     allowed = steps.plan_steps(user=request.user, plan=plan)
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    one = "enrol_one" in request.POST
+    form = RosterUploadForm(None if one else (request.POST or None), None if one else (request.FILES or None))
+    one_form = EnrolOneForm(request.POST if one else None, prefix="one")
     problems: list = []
     if request.method == "POST":
         require_step(request.user, plan, steps.ENROL)
-        if form.is_valid():
+        if one:
+            if one_form.is_valid():
+                try:
+                    enrolment = enrol_one(class_plan=plan, actor=request.user, **one_form.cleaned_data)
+                except DomainError as exc:
+                    show_error(one_form, exc)
+                else:
+                    messages.success(request, _("%(name)s enrolled.") % {"name": enrolment.person.name})
+                    return redirect("web:institution:class_roster", pk=plan.pk)
+        elif form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 result = enrolment_import(class_plan=plan, actor=request.user, file=upload, file_name=upload.name)
@@ -69,6 +81,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "steps": allowed,
         "form": form,
+        "one_form": one_form,
         "page": page,
         "problems": problems[:PROBLEMS_SHOWN],
         "problem_count": len(problems),

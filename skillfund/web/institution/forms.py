@@ -179,6 +179,22 @@ class SessionForm(forms.Form):
         )
 
 
+class NoEchoInput(forms.TextInput):
+    """A full ID number is typed, never written back into a page (only masks are shown)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+class EnrolOneForm(forms.Form):
+    """A walk-in trainee: the ID number is posted, never put in a URL."""
+
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=18, min_length=15, widget=NoEchoInput(attrs={"autocomplete": "off"})
+    )
+    name = forms.CharField(label=_("Name"), max_length=60)
+
+
 class RosterUploadForm(forms.Form):
     file = forms.FileField(label=_("Class roster (.xlsx or .csv)"))
 
