@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -292,7 +293,17 @@ def _results_context(request: HttpRequest, plan: ClassPlan, forms_for: dict | No
         "rows": rows,
         "item": item,
         "ended": today >= plan.end_date,
+        "claim_url": _claim_url(plan) if any(row["certificates"] for row in rows) else None,
     }
+
+
+def _claim_url(plan: ClassPlan) -> str | None:
+    """The claims page of this class (web/institution/claims.py, the claims pages' own folder part),
+    when it is installed."""
+    try:
+        return reverse("web:institution:claim_class", args=[plan.pk])
+    except NoReverseMatch:
+        return None
 
 
 @login_required
