@@ -74,6 +74,11 @@ def next_step(application: Application) -> Step | None:
     return None
 
 
+def ns(request: HttpRequest) -> str:
+    """The URL namespace these pages are mounted under ("web:institution" or "web:enterprise")."""
+    return request.resolver_match.namespace
+
+
 def operator(request: HttpRequest, audience: str) -> Any:
     """The signed-in user, if their role is the one these pages serve (else 403)."""
     user = request.user
@@ -96,8 +101,8 @@ def latest_step_at() -> Subquery:
 
 
 class ListFilter(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("all"))] + Status.choices)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("all"))] + Application.Kind.choices)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("all")), *Status.choices])
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("all")), *Application.Kind.choices])
     q = forms.CharField(label=_("Reference"), required=False, max_length=60)
 
 
@@ -142,8 +147,9 @@ def application_list(request: HttpRequest, audience: str) -> HttpResponse:
         "shown": page.paginator.count,
         "status_counts": status_counts,
         "query": query.urlencode(),
-        "detail": f"{audience}:application",
-        "new_url": reverse(f"{audience}:claim_new"),
+        "detail": f"{ns(request)}:application",
+        "new_url": reverse(f"{ns(request)}:claim_new"),
+        "employments_url": reverse(f"{ns(request)}:employments") if audience == "enterprise" else "",
     }
     return render(request, "web/institution/claim_list.html", context)
 
@@ -171,7 +177,7 @@ def claimable_plans(user: Any, audience: str) -> QuerySet[ClassPlan]:
 def claim_new(request: HttpRequest, audience: str) -> HttpResponse:
     user = operator(request, audience)
     page = Paginator(claimable_plans(user, audience), PER_PAGE).get_page(request.GET.get("page"))
-    context = {"audience": audience, "page": page, "class_url": f"{audience}:claim_class"}
+    context = {"audience": audience, "page": page, "class_url": f"{ns(request)}:claim_class"}
     return render(request, "web/institution/claim_new.html", context)
 
 
@@ -211,8 +217,8 @@ def claim_class(request: HttpRequest, audience: str, plan_pk: int) -> HttpRespon
             refs = "、".join(a.reference for a in created)
             messages.success(request, _("Created as drafts: %(refs)s. Add materials, then submit.") % {"refs": refs})
             if len(created) == 1:
-                return redirect(f"{audience}:application", pk=created[0].pk)
-            return redirect(reverse(f"{audience}:claims") + "?status=draft")
+                return redirect(f"{ns(request)}:application", pk=created[0].pk)
+            return redirect(reverse(f"{ns(request)}:claims") + "?status=draft")
     trainees = [
         {
             "pk": str(e.pk),
@@ -232,7 +238,7 @@ def claim_class(request: HttpRequest, audience: str, plan_pk: int) -> HttpRespon
         "shows_trainees": shows_trainees,
         "error": error,
         "count": len(enrolments),
-        "back": reverse(f"{audience}:claim_new"),
+        "back": reverse(f"{ns(request)}:claim_new"),
     }
     return render(request, "web/institution/claim_class.html", context)
 
@@ -264,7 +270,11 @@ def detail_context(request: HttpRequest, audience: str, application: Application
     lines = []
     for line in selectors.claim_lines(application):
         checks = (
-            [(MARKS[c.status], c.status, c.clause, c.en if english() else c.zh) for c in decision_lines(line.decision)]
+            [
+                (MARKS[c.status], c.status, c.clause, c.en if english() else c.zh)
+                for c in decision_lines(line.decision)
+                if c.status != "not_applicable"
+            ]
             if line.decision
             else []
         )
@@ -291,9 +301,9 @@ def detail_context(request: HttpRequest, audience: str, application: Application
         "may_add": may_add,
         "material_form": extra.pop("material_form", None) or (MaterialForm() if may_add else None),
         "submit_form": extra.pop("submit_form", None) or (SubmitForm() if may_submit else None),
-        "list_url": reverse(f"{audience}:claims"),
-        "submit_url": reverse(f"{audience}:application_submit", args=[application.pk]),
-        "material_url": reverse(f"{audience}:application_material", args=[application.pk]),
+        "list_url": reverse(f"{ns(request)}:claims"),
+        "submit_url": reverse(f"{ns(request)}:application_submit", args=[application.pk]),
+        "material_url": reverse(f"{ns(request)}:application_material", args=[application.pk]),
         **extra,
     }
 
@@ -323,7 +333,7 @@ def application_submit(request: HttpRequest, audience: str, pk: int) -> HttpResp
             form.add_error(None, say(exc))
         else:
             messages.success(request, _("Submitted for review."))
-            return redirect(f"{audience}:application", pk=application.pk)
+            return redirect(f"{ns(request)}:application", pk=application.pk)
     context = detail_context(request, audience, application, submit_form=form)
     return render(request, "web/institution/application_detail.html", context, status=400)
 
@@ -343,6 +353,6 @@ def application_material(request: HttpRequest, audience: str, pk: int) -> HttpRe
             form.add_error("file", say(exc))
         else:
             messages.success(request, _("Material added."))
-            return redirect(f"{audience}:application", pk=application.pk)
+            return redirect(f"{ns(request)}:application", pk=application.pk)
     context = detail_context(request, audience, application, material_form=form)
     return render(request, "web/institution/application_detail.html", context, status=400)

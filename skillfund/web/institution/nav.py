@@ -16,7 +16,7 @@ def entries(user) -> list[Entry]:
     return [
         Entry(
             _("Subsidy claims"),
-            reverse("institution:claims"),
+            reverse("web:institution:claims"),
             _("Apply for your classes' certified trainees, add materials, follow the review (§4.3.d)"),
         ),
     ]
