@@ -91,7 +91,7 @@ def max_months(on: date) -> int | None:
 @login_required
 def employment_list(request: HttpRequest) -> HttpResponse:
     user = operator(request, AUDIENCE)
-    form = EmploymentForm(request.POST or None, user=user)
+    form = EmploymentForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             employment = employment_create(
@@ -124,16 +124,15 @@ def employment_list(request: HttpRequest) -> HttpResponse:
 # ---- one employment: months and the claim --------------------------------------------------------
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     """A month as YYYY-MM (the browser's month picker), cleaned to its first day."""
 
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "2020-03", "pattern": r"\d{4}-\d{2}"})
 
     def to_python(self, value: Any) -> date | None:
-        value = super().to_python(value)
-        if not value:
+        if not value or not str(value).strip():
             return None
-        year, _dash, month = value.strip().partition("-")
+        year, _dash, month = str(value).strip().partition("-")
         try:
             if not (len(year) == 4 and year.isdigit() and month.isdigit()):
                 raise ValueError(value)
@@ -143,7 +142,7 @@ class MonthField(forms.CharField):
 
 
 class MonthForm(forms.Form):
-    month = MonthField(label=_("Month"), max_length=7)
+    month = MonthField(label=_("Month"))
     hours = forms.DecimalField(
         label=_("Training hours that month"),
         max_digits=5,

@@ -203,7 +203,9 @@ def claim_class(request: HttpRequest, audience: str, plan_pk: int) -> HttpRespon
     enrolments = list(applying.claimable_enrolments(plan).prefetch_related("certificates"))
     shows_trainees = audience == "institution"
     choices = [(str(e.pk), str(e.pk)) for e in enrolments]
-    form = ChooseTrainees(request.POST or None, choices=choices) if shows_trainees else None
+    form = (
+        ChooseTrainees(request.POST if request.method == "POST" else None, choices=choices) if shows_trainees else None
+    )
     error = ""
     if request.method == "POST" and (form is None or form.is_valid()):
         chosen = [int(pk) for pk in form.cleaned_data["enrolments"]] if form is not None else None
