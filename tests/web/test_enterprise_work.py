@@ -136,7 +136,7 @@ def test_applications_of_the_enterprise_are_listed_by_default(client, world):
 def test_at_most_six_months_are_subsidized_and_the_page_says_so(client, world):
     employment = employed(world, months=range(3, 11))  # eight months recorded
     client.force_login(world["operator"])
-    assert "6" in text(client.get(url("employment", employment.pk)))
+    assert "按政策最多补贴6个月" in text(client.get(url("employment", employment.pk)))
     application = applying.work_claim(employment=employment, catalog_item=world["item"], actor=world["operator"])
     claim = application.claims.get()
     decision = claim.decisions.get()
