@@ -290,3 +290,23 @@ def test_list_query_count_does_not_grow_with_the_rows(client, world, django_asse
     with django_assert_max_num_queries(12):
         response = client.get(url("claims"))
     assert response.context["shown"] == 8
+
+
+def test_drafts_are_submitted_together_from_the_list_and_others_refused(client, world):
+    mine = applying.class_claim(class_plan=world["plan"], actor=world["operator"], submit=False)
+    theirs = draft(world, who="other_operator", plan="other_plan")
+    client.force_login(world["operator"])
+    listing = client.get(url("claims"))
+    assert url("claims_submit") in listing.content.decode()
+    response = client.post(url("claims_submit"), {"applications": [mine[0].pk, theirs.pk]})
+    assert response.status_code == 302
+    assert set(Application.objects.values_list("status", flat=True)) == {Status.DRAFT}  # all or nothing
+    for bad in ({}, {"applications": ["abc"]}):
+        assert client.post(url("claims_submit"), bad).status_code == 302
+    response = client.post(url("claims_submit"), {"applications": [a.pk for a in mine]})
+    assert response.status_code == 302
+    assert set(Application.objects.filter(applicant=world["plan"].institution).values_list("status", flat=True)) == {
+        Status.SUBMITTED
+    }
+    theirs.refresh_from_db()
+    assert theirs.status == Status.DRAFT

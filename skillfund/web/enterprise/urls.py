@@ -14,6 +14,7 @@ urlpatterns = [
     # The enterprise's applications: the same pages as an institution's (web/institution/claims.py).
     path("claims/", claims.application_list, _as_enterprise, name="claims"),
     path("claims/new/", claims.claim_new, _as_enterprise, name="claim_new"),
+    path("claims/submit/", claims.applications_submit, _as_enterprise, name="claims_submit"),
     path("claims/new/<int:plan_pk>/", claims.claim_class, _as_enterprise, name="claim_class"),
     path("claims/<int:pk>/", claims.application_detail, _as_enterprise, name="application"),
     path("claims/<int:pk>/submit/", claims.application_submit, _as_enterprise, name="application_submit"),

@@ -32,7 +32,7 @@ from skillfund.accounts.models import Role
 from skillfund.claims import applying, selectors
 from skillfund.claims.decisions import decision_lines
 from skillfund.claims.models import Application, ApplicationEvent
-from skillfund.claims.review import application_step
+from skillfund.claims.review import application_step, applications_step
 from skillfund.claims.workflow import STEPS, Status, Step
 from skillfund.core.errors import DomainError
 from skillfund.materials.models import Material
@@ -150,8 +150,49 @@ def application_list(request: HttpRequest, audience: str) -> HttpResponse:
         "detail": f"{ns(request)}:application",
         "new_url": reverse(f"{ns(request)}:claim_new"),
         "employments_url": reverse(f"{ns(request)}:employments") if audience == "enterprise" else "",
+        "drafts_on_page": any(a.status == Status.DRAFT for a in page),
+        "bulk_url": reverse(f"{ns(request)}:claims_submit"),
     }
     return render(request, "web/institution/claim_list.html", context)
+
+
+class BulkSubmit(forms.Form):
+    applications = forms.ModelMultipleChoiceField(
+        label=_("Drafts to submit"),
+        queryset=Application.objects.none(),
+        error_messages={
+            "required": _("Choose at least one draft to submit."),
+            "invalid_choice": _("Only your own drafts can be submitted."),
+            "invalid_pk_value": _("Only your own drafts can be submitted."),
+        },
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["applications"].queryset = own_applications(user).filter(status=Status.DRAFT)
+
+
+@require_POST
+@login_required
+def applications_submit(request: HttpRequest, audience: str) -> HttpResponse:
+    """Submit several drafts at once (an individual-mode class gives one application per trainee):
+    the "submit" step for each, all or nothing (claims.review.applications_step)."""
+    user = operator(request, audience)
+    form = BulkSubmit(request.POST, user=user)
+    back = reverse(f"{ns(request)}:claims") + "?status=draft"
+    if not form.is_valid():
+        for error in form.errors.get("applications", []):
+            messages.error(request, error)
+        return redirect(back)
+    chosen = list(form.cleaned_data["applications"])
+    try:
+        applications_step(applications=chosen, step="submit", actor=user)
+    except DomainError as exc:
+        messages.error(request, say(exc))
+        return redirect(back)
+    refs = "、".join(a.reference for a in chosen)
+    messages.success(request, _("Submitted for review: %(refs)s.") % {"refs": refs})
+    return redirect(f"{ns(request)}:claims")
 
 
 # ---- applying for a class ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ _as_institution = {"audience": "institution"}
 urlpatterns += [
     path("claims/", claims.application_list, _as_institution, name="claims"),
     path("claims/new/", claims.claim_new, _as_institution, name="claim_new"),
+    path("claims/submit/", claims.applications_submit, _as_institution, name="claims_submit"),
     path("claims/new/<int:plan_pk>/", claims.claim_class, _as_institution, name="claim_class"),
     path("claims/<int:pk>/", claims.application_detail, _as_institution, name="application"),
     path("claims/<int:pk>/submit/", claims.application_submit, _as_institution, name="application_submit"),
