@@ -162,8 +162,18 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args: Any, year: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        items = CatalogItem.objects.filter(year=year) if year else CatalogItem.objects.none()
-        self.fields["catalog_item"].queryset = items.order_by("title", "code")
+        self.fields["catalog_item"].queryset = catalog_in_force(year).order_by("title", "code")
+
+
+def catalog_in_force(year: int | None) -> QuerySet[CatalogItem]:
+    """The catalog of the claim's year, or of the latest year before it that has one (the catalog
+    is published per year, §4.4.c; a 以工代训 claim names the occupation trained for)."""
+    if year is None:
+        return CatalogItem.objects.none()
+    years = CatalogItem.objects.order_by().values_list("year", flat=True).distinct()
+    earlier = [y for y in years if y <= year]
+    chosen = max(earlier) if earlier else min(years, default=None)
+    return CatalogItem.objects.filter(year=chosen) if chosen is not None else CatalogItem.objects.none()
 
 
 def employment_context(request: HttpRequest, employment: Employment, **forms_: Any) -> dict[str, Any]:
