@@ -35,7 +35,7 @@ from skillfund.claims.models import Application, Claim, Decision
 from skillfund.claims.review import application_create, application_step
 from skillfund.claims.workflow import Status
 from skillfund.core.errors import DomainError
-from skillfund.materials.actions import material_upload
+from skillfund.materials.actions import material_upload, material_withdraw
 from skillfund.programme.selectors import programme_for
 from skillfund.training.models import ClassPlan, Employment, Enrolment
 
@@ -262,3 +262,15 @@ def application_material_upload(*, application: Application, file: Any, kind: st
     if refusal is not None:
         raise refusal
     return material_upload(file=file, linked_to=application, kind=kind, actor=actor)
+
+
+def application_material_withdraw(*, application: Application, material: Any, actor: Any, reason: str) -> Any:
+    """The applicant withdraws a proof it attached by mistake (it stays on record, with the reason:
+    materials.actions.material_withdraw), while the application is a draft or returned."""
+    application = Application.objects.get(pk=application.pk)
+    refusal = applicant_may_change(application, actor)
+    if refusal is not None:
+        raise refusal
+    if material.linked_type.model_class() is not Application or material.linked_id != application.pk:
+        raise _refuse("material_not_attached", "该材料不属于本申请", "the material is not attached to this application")
+    return material_withdraw(material=material, actor=actor, reason=reason)

@@ -322,3 +322,29 @@ def test_classes_to_claim_for_query_count_does_not_grow(client, world, django_as
     with django_assert_max_num_queries(8):
         response = client.get(url("claim_new"))
     assert response.context["page"].paginator.count == 5
+
+
+def test_a_material_attached_by_mistake_is_withdrawn_with_a_reason_while_open(client, world):
+    application = draft(world)
+    upload = SimpleUploadedFile("错传.pdf", PDF, content_type="application/pdf")
+    material = applying.application_material_upload(
+        application=application, file=upload, kind="other", actor=world["operator"]
+    )
+    client.force_login(world["operator"])
+    withdraw = url("application_material_withdraw", application.pk, material.pk)
+    assert withdraw in client.get(url("application", application.pk)).content.decode()
+    client.post(withdraw, {"reason": ""})  # no reason: refused, nothing changes
+    material.refresh_from_db()
+    assert material.withdrawn_at is None
+    assert client.post(withdraw, {"reason": "传错了文件"}).status_code == 302
+    material.refresh_from_db()
+    assert material.withdrawn_reason == "传错了文件"
+
+    theirs = draft(world, who="other_operator", plan="other_plan")
+    assert client.post(url("application_material_withdraw", theirs.pk, material.pk), {"reason": "x"}).status_code == 404
+    application_step(application=application, step="submit", actor=world["operator"])
+    with pytest.raises(DomainError) as refused:
+        applying.application_material_withdraw(
+            application=application, material=material, actor=world["operator"], reason="再撤一次"
+        )
+    assert refused.value.code == "application_not_open"

@@ -19,4 +19,10 @@ urlpatterns = [
     path("claims/<int:pk>/", claims.application_detail, _as_enterprise, name="application"),
     path("claims/<int:pk>/submit/", claims.application_submit, _as_enterprise, name="application_submit"),
     path("claims/<int:pk>/materials/", claims.application_material, _as_enterprise, name="application_material"),
+    path(
+        "claims/<int:pk>/materials/<int:material_pk>/withdraw/",
+        claims.application_material_withdraw,
+        _as_enterprise,
+        name="application_material_withdraw",
+    ),
 ]

@@ -88,8 +88,10 @@ def operator(request: HttpRequest, audience: str) -> Any:
 
 
 def return_reason() -> Subquery:
-    """The reason of the application's latest return for correction."""
-    returns = ApplicationEvent.objects.filter(application=OuterRef("pk"), step="return").order_by("-at", "-id")
+    """The reason of the application's latest return for correction or rejection."""
+    returns = ApplicationEvent.objects.filter(application=OuterRef("pk"), step__in=("return", "reject")).order_by(
+        "-at", "-id"
+    )
     return Subquery(returns.values("reason")[:1])
 
 
@@ -294,6 +296,10 @@ class MaterialForm(forms.Form):
     file = forms.FileField(label=_("File (PDF, JPEG or PNG)"))
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is withdrawn"), max_length=500)
+
+
 class SubmitForm(forms.Form):
     note = forms.CharField(
         label=_("What was corrected (for the reviewer)"),
@@ -347,6 +353,7 @@ def detail_context(request: HttpRequest, audience: str, application: Application
         "list_url": reverse(f"{ns(request)}:claims"),
         "submit_url": reverse(f"{ns(request)}:application_submit", args=[application.pk]),
         "material_url": reverse(f"{ns(request)}:application_material", args=[application.pk]),
+        "withdraw_name": f"{ns(request)}:application_material_withdraw",
         **extra,
     }
 
@@ -399,3 +406,26 @@ def application_material(request: HttpRequest, audience: str, pk: int) -> HttpRe
             return redirect(f"{ns(request)}:application", pk=application.pk)
     context = detail_context(request, audience, application, material_form=form)
     return render(request, "web/institution/application_detail.html", context, status=400)
+
+
+@require_POST
+@login_required
+def application_material_withdraw(request: HttpRequest, audience: str, pk: int, material_pk: int) -> HttpResponse:
+    """Withdraw a material attached by mistake (it stays on record with the reason)."""
+    user = operator(request, audience)
+    application = scoped_application(user, pk)
+    material = get_object_or_404(materials_of(application, user), pk=material_pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            applying.application_material_withdraw(
+                application=application, material=material, actor=user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            messages.error(request, say(exc))
+        else:
+            messages.success(request, _("Material withdrawn."))
+    else:
+        for error in form.errors.get("reason", []):
+            messages.error(request, f"{_('Why it is withdrawn')}: {error}")
+    return redirect(reverse(f"{ns(request)}:application", args=[application.pk]) + "#materials")

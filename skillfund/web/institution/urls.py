@@ -15,4 +15,10 @@ urlpatterns += [
     path("claims/<int:pk>/", claims.application_detail, _as_institution, name="application"),
     path("claims/<int:pk>/submit/", claims.application_submit, _as_institution, name="application_submit"),
     path("claims/<int:pk>/materials/", claims.application_material, _as_institution, name="application_material"),
+    path(
+        "claims/<int:pk>/materials/<int:material_pk>/withdraw/",
+        claims.application_material_withdraw,
+        _as_institution,
+        name="application_material_withdraw",
+    ),
 ]
