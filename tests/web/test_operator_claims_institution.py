@@ -18,6 +18,7 @@ from skillfund.catalog.models import CertificateKind
 from skillfund.claims import applying
 from skillfund.claims.models import Application, ApplicationEvent
 from skillfund.claims.review import application_step
+from skillfund.claims.selectors import steps_available
 from skillfund.claims.workflow import Status
 from skillfund.core.errors import DomainError
 from skillfund.materials.models import Material
@@ -348,3 +349,11 @@ def test_a_material_attached_by_mistake_is_withdrawn_with_a_reason_while_open(cl
             application=application, material=material, actor=world["operator"], reason="再撤一次"
         )
     assert refused.value.code == "application_not_open"
+
+
+def test_the_responsible_department_does_not_submit_an_institutions_application(world):
+    application = draft(world)
+    with pytest.raises(DomainError) as refused:
+        application_step(application=application, step="submit", actor=world["department"])
+    assert refused.value.code == "not_applicant"
+    assert "submit" not in {s.name for s in steps_available(application, world["department"])}
