@@ -85,3 +85,11 @@ def test_enterprise_records_training_through_work_and_claims_it(page):
     visit(page, "/work/enterprise/claims/")
     assert "以工代训" in page.locator("table.sf-list").inner_text()
     assert_no_serious_axe(page)
+
+
+def test_enterprise_pages_fit_a_phone(phone):
+    sign_in(phone, "enterprise", next_path="/work/enterprise/employments/")
+    assert_no_horizontal_scroll(phone)
+    phone.locator("table.sf-list a").first.click()
+    assert_no_horizontal_scroll(phone)
+    assert_no_serious_axe(phone)
