@@ -20,9 +20,17 @@ from skillfund.claims.workflow import Status
 from skillfund.core.errors import DomainError
 from skillfund.organizations.models import Organization
 from skillfund.training.actions.work import employment_create, work_training_month_record
-from skillfund.training.models import Employment, WorkTrainingMonth
-from tests.factories import DepartmentFactory, OrganizationFactory, UserFactory, make_catalog_item, make_person
+from skillfund.training.models import ClassPlan, Employment, WorkTrainingMonth
+from tests.factories import (
+    DepartmentFactory,
+    OrganizationFactory,
+    UserFactory,
+    make_catalog_item,
+    make_class_plan,
+    make_person,
+)
 from tests.programme_helpers import bare_programme
+from tests.web.test_operator_claims_institution import certified
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +276,20 @@ def test_the_claim_offers_the_catalog_in_force_when_its_year_has_none(client, wo
     response = client.get(url("employment", employment.pk))
     items = list(response.context["claim_form"].fields["catalog_item"].queryset)
     assert items == [world["item"]]  # the 2020 catalog: none was published for 2021 here
+
+
+def test_enterprise_claims_for_the_class_it_ordered_without_seeing_the_trainees(client, world):
+    plan = make_class_plan(funding_mode=ClassPlan.FundingMode.ENTERPRISE, enterprise_order=world["enterprise"])
+    trainees = certified(plan, 2)
+    client.force_login(world["operator"])
+    assert plan.code in text(client.get(url("claim_new")))
+    page = text(client.get(url("claim_class", plan.pk)))
+    assert "2" in page and trainees[0].person.name not in page  # a count, not the institution's trainee records
+    response = client.post(url("claim_class", plan.pk))
+    application = Application.objects.get(applicant=world["enterprise"])
+    assert response.status_code == 302 and response.url == url("application", application.pk)
+    assert (application.kind, application.claims.count()) == (Application.Kind.ENTERPRISE, 2)
+    # The institution that ran the class does not apply for it: the enterprise that ordered it does.
+    institution_user = UserFactory(role=Role.INSTITUTION_OPERATOR, organization=plan.institution)
+    client.force_login(institution_user)
+    assert client.get(reverse("web:institution:claim_class", args=[plan.pk])).status_code == 404
