@@ -37,6 +37,7 @@ from skillfund.claims.workflow import STEPS, Status, Step
 from skillfund.core.errors import DomainError
 from skillfund.materials.models import Material
 from skillfund.materials.selectors import materials_of
+from skillfund.notices import selectors as notice_selectors
 from skillfund.training.models import ClassPlan
 
 ROLES = {"institution": Role.INSTITUTION_OPERATOR, "enterprise": Role.ENTERPRISE_OPERATOR}
@@ -337,7 +338,10 @@ def detail_context(request: HttpRequest, audience: str, application: Application
     may_submit = any(s.name == "submit" for s in selectors.steps_available(application, user))
     may_add = applying.applicant_may_change(application, user) is None
     waiting = next_step(application)
+    notice = notice_selectors.current_notice(application.pk)
     return {
+        "notice": notice,
+        "notice_open": notice is not None and notice_selectors.notice_is_open(notice),
         "audience": audience,
         "application": application,
         "lines": lines,
