@@ -18,5 +18,10 @@ def entries(user) -> list[Entry]:
             _("Class plans"),
             reverse("web:institution:plan_list"),
             _("Plan a class, generate its sessions, file it; then roster, attendance, results (§4.3.d)"),
-        )
+        ),
+        Entry(
+            _("Subsidy claims"),
+            reverse("web:institution:claims"),
+            _("Apply for your classes' certified trainees, add materials, follow the review (§4.3.d)"),
+        ),
     ]
