@@ -44,7 +44,8 @@ def lang() -> str:
 def years_label(progress: Progress) -> str:
     if progress.year is not None:
         return _("year %(year)s") % {"year": progress.year}
-    return f"{progress.years[0]}–{progress.years[-1]}"
+    first, last = progress.years[0], progress.years[-1]
+    return _("year %(year)s") % {"year": first} if first == last else f"{first}–{last}"
 
 
 def programme_name(progress: Progress) -> str:
@@ -81,11 +82,11 @@ def stage_table(progress: Progress) -> Table:
     if progress.total is not None:
         t = progress.total
         p = progress.programme
-        span = f"{p.start_year}–{p.end_year}"
+        span = str(p.start_year) if p.start_year == p.end_year else f"{p.start_year}–{p.end_year}"
         total = [_("Programme total"), span, t.clause, t.target, t.actual, t.percent, *_forecast_cells(t.forecast)]
     return Table(
         "stages",
-        _("Stages and the total target (§2.a, §2.c–e)"),
+        _("Stages and the total target (§2.a, §2.c, §2.d, §2.e)"),
         [
             Column(_("Stage"), numeric=False),
             Column(_("Year"), numeric=False),
