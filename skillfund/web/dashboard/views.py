@@ -122,9 +122,13 @@ def _charts(progress: Progress) -> dict[str, Any]:
                 f"{r.label(lang)} {r.detail}" if r is not progress.total else _("Programme total") for r in rows
             ],
             "series": [
-                {"name": target, "data": [r.target for r in rows]},
-                {"name": actual, "data": [r.actual for r in rows]},
-                {"name": _("Year-end forecast"), "data": [r.forecast.expected if r.forecast else None for r in rows]},
+                {"name": target, "role": "target", "data": [r.target for r in rows]},
+                {"name": actual, "role": "actual", "data": [r.actual for r in rows]},
+                {
+                    "name": _("Year-end forecast"),
+                    "role": "forecast",
+                    "data": [r.forecast.expected if r.forecast else None for r in rows],
+                },
             ],
         }
     if progress.year is not None:
@@ -136,8 +140,8 @@ def _charts(progress: Progress) -> dict[str, Any]:
             "horizontal": True,
             "categories": [r.label(lang) for r in annex],
             "series": [
-                {"name": target, "data": [r.target for r in annex]},
-                {"name": actual, "data": [r.actual for r in annex]},
+                {"name": target, "role": "target", "data": [r.target for r in annex]},
+                {"name": actual, "role": "actual", "data": [r.actual for r in annex]},
             ],
         }
     for key, rows in (("districts", progress.by_district), ("types", progress.by_type)):
@@ -145,7 +149,7 @@ def _charts(progress: Progress) -> dict[str, Any]:
             "kind": "bar",
             "horizontal": True,
             "categories": [r.label(lang) for r in rows],
-            "series": [{"name": actual, "data": [r.actual for r in rows]}],
+            "series": [{"name": actual, "role": "actual", "data": [r.actual for r in rows]}],
         }
     return charts
 
@@ -161,12 +165,14 @@ def _month_chart(progress: Progress) -> dict[str, Any]:
     for month in range(1, 13):
         running += months.get(month, 0)
         cumulative.append(running if month <= last else None)
-    series = [{"name": _("Person-times (cumulative)"), "type": "line", "data": cumulative}]
+    series = [{"name": _("Person-times (cumulative)"), "role": "actual", "type": "line", "data": cumulative}]
     year_target = sum(s.target for s in progress.stages if s.detail == str(year)) if progress.stages else None
     if not year_target:
         year_target = sum(r.target or 0 for r in progress.by_department) or None
     if year_target:
-        series.append({"name": _("Target"), "type": "line", "dashed": True, "data": [year_target] * 12})
+        series.append(
+            {"name": _("Target"), "role": "target", "type": "line", "dashed": True, "data": [year_target] * 12}
+        )
     f = progress.forecast
     if f is not None:
         start = today.month
@@ -178,9 +184,15 @@ def _month_chart(progress: Progress) -> dict[str, Any]:
             ]
 
         series += [
-            {"name": _("Year-end forecast"), "type": "line", "dashed": True, "data": line(f.expected)},
-            {"name": _("90% band: low"), "type": "line", "dotted": True, "data": line(f.low)},
-            {"name": _("90% band: high"), "type": "line", "dotted": True, "data": line(f.high)},
+            {
+                "name": _("Year-end forecast"),
+                "role": "forecast",
+                "type": "line",
+                "dashed": True,
+                "data": line(f.expected),
+            },
+            {"name": _("90% band: low"), "role": "band", "type": "line", "dotted": True, "data": line(f.low)},
+            {"name": _("90% band: high"), "role": "band", "type": "line", "dotted": True, "data": line(f.high)},
         ]
     return {
         "kind": "line",

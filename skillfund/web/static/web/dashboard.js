@@ -2,14 +2,14 @@
    Every number drawn is also in the table beside the chart. No inline script (CSP). */
 (function () {
   "use strict";
-  var COLORS = ["#9aa5b1", "#0b6bcb", "#9b1c1c", "#d97706", "#d97706"];
+  var COLORS = { target: "#7b8794", actual: "#0b6bcb", forecast: "#9b1c1c", band: "#c05621" };
 
-  function series(s, i, kind) {
-    var out = { name: s.name, type: s.type || kind, data: s.data, connectNulls: false,
-                itemStyle: { color: COLORS[i % COLORS.length] } };
+  function series(s, kind) {
+    var color = COLORS[s.role] || "#52606d";
+    var out = { name: s.name, type: s.type || kind, data: s.data, connectNulls: false, itemStyle: { color: color } };
     if (out.type === "line") {
       out.symbolSize = 5;
-      out.lineStyle = { color: COLORS[i % COLORS.length], type: s.dashed ? "dashed" : (s.dotted ? "dotted" : "solid") };
+      out.lineStyle = { color: color, type: s.dashed ? "dashed" : (s.dotted ? "dotted" : "solid") };
     } else {
       out.barMaxWidth = 28;
     }
@@ -23,10 +23,10 @@
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { top: 0, type: "scroll" },
-      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 36, top: 36, bottom: 8, containLabel: true },
       xAxis: spec.horizontal ? value : category,
       yAxis: spec.horizontal ? Object.assign({}, category, { inverse: true }) : value,
-      series: spec.series.map(function (s, i) { return series(s, i, spec.kind); })
+      series: spec.series.map(function (s) { return series(s, spec.kind); })
     };
   }
 
