@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -266,6 +266,15 @@ def granted_claims(*, programme: Programme, user: Any) -> QuerySet[Claim]:
     its own claims for a department (谁主管、谁负责, §4.3.c; as `claims_visible_to`), none for
     anyone else."""
     role = role_of(user)
+    claims = _programme_claims(programme)
+    if role in CITY_READERS:
+        return claims
+    if role == Role.DEPARTMENT_STAFF and user.organization_id is not None:
+        return claims.filter(department_id=user.organization_id)
+    return claims.none()
+
+
+def _programme_claims(programme: Programme) -> QuerySet[Claim]:
     claims = Claim.objects.filter(
         status=Claim.Status.GRANTED,
         end_date__gte=date(programme.start_year, 1, 1),
@@ -274,12 +283,7 @@ def granted_claims(*, programme: Programme, user: Any) -> QuerySet[Claim]:
     scope = Q(department__in=departments_of(programme))
     if (home_region() or "").startswith(programme.region_prefix):
         scope |= Q(department__isnull=True)
-    claims = claims.filter(scope)
-    if role in CITY_READERS:
-        return claims
-    if role == Role.DEPARTMENT_STAFF and user.organization_id is not None:
-        return claims.filter(department_id=user.organization_id)
-    return claims.none()
+    return claims.filter(scope)
 
 
 def _within(claims: QuerySet[Claim], years: list[int]) -> QuerySet[Claim]:
@@ -301,10 +305,30 @@ def district_of(region: str | None, programme: Programme) -> str:
 
 def progress(*, programme: Programme, user: Any, year: int | None, today: date | None = None) -> Progress:
     """The dashboard's figures for the programme (one year, or all its years when `year` is None)."""
-    today = today or timezone.localdate()
-    years = programme_years(programme) if year is None else [year]
     department = None if city_wide(user) else getattr(user, "organization", None)
     claims = granted_claims(programme=programme, user=user)
+    return _progress(programme=programme, claims=claims, department=department, year=year, today=today)
+
+
+def public_progress(*, programme: Programme, year: int | None = None, today: date | None = None) -> Progress:
+    """A summary the public portal may show: the stages, the total and the annex's departments, as
+    the disclosure publishes each department's person-times (§4.3.a). The tables by district, type
+    and kind are left out (a small district's count could point at a person; the disclosure
+    withholds such cells), and so are the §2.b figures, which are the HR bureau's to publish."""
+    full = _progress(programme=programme, claims=_programme_claims(programme), department=None, year=year, today=today)
+    return replace(full, by_district=[], by_type=[], by_kind=[], ratios=[])
+
+
+def _progress(
+    *,
+    programme: Programme,
+    claims: QuerySet[Claim],
+    department: Organization | None,
+    year: int | None,
+    today: date | None,
+) -> Progress:
+    today = today or timezone.localdate()
+    years = programme_years(programme) if year is None else [year]
 
     groups = list(
         claims.annotate(y=ExtractYear("end_date"), m=ExtractMonth("end_date"))
@@ -560,24 +584,17 @@ def skill_ratios(*, programme: Programme, claims: QuerySet[Claim], today: date) 
         end_date__lte=date(last, 12, 31),
     ).filter(end_date__lte=today)
     high = Q(level__in=sorted(HIGH_SKILL_LEVELS))
-    per_year_region = list(
-        levelled.annotate(y=ExtractYear("end_date"))
-        .values("y", "training_region")
-        .annotate(any_level=Count("person_id", distinct=True), high=Count("person_id", distinct=True, filter=high))
-        .order_by()
-    )
+    counted = {"any_level": Count("person_id", distinct=True), "high": Count("person_id", distinct=True, filter=high)}
+    by_year = levelled.annotate(y=ExtractYear("end_date"))
     city_years = {
-        row["y"]: (row["any_level"], row["high"])
-        for row in levelled.annotate(y=ExtractYear("end_date"))
-        .values("y")
-        .annotate(any_level=Count("person_id", distinct=True), high=Count("person_id", distinct=True, filter=high))
-        .order_by()
+        row["y"]: (row["any_level"], row["high"]) for row in by_year.values("y").annotate(**counted).order_by()
     }
     district_years: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
-    for row in per_year_region:
-        cell = district_years[(district_of(row["training_region"], programme), row["y"])]
-        cell[0] += row["any_level"]
-        cell[1] += row["high"]
+    if any(code != programme.region for code in entries):  # banners or districts with figures of their own
+        for row in by_year.values("y", "training_region").annotate(**counted).order_by():
+            cell = district_years[(district_of(row["training_region"], programme), row["y"])]
+            cell[0] += row["any_level"]
+            cell[1] += row["high"]
     regions = {r.code: r for r in Region.objects.filter(code__in=[programme.region, *entries])}
     result = []
     for code in [programme.region, *sorted(c for c in entries if c != programme.region)]:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from skillfund.accounts.models import Role
 from skillfund.claims.models import Claim
 from skillfund.programme.actions import workforce_figures_record
-from skillfund.reports.progress import NO_SUB_ITEM, progress
+from skillfund.reports.progress import NO_SUB_ITEM, progress, public_progress
 from tests.factories import OrganizationFactory, UserFactory
 from tests.web.dashboard_world import DALAD, DONGSHENG, EJIN_HORO, build_world, granted
 
@@ -142,6 +142,13 @@ def test_a_department_sees_only_its_own_rows(world):
     assert p.persons == 5 and p.stages == [] and p.total is None and p.ratios == []
     assert sum(r.actual for r in p.by_district) == 5
     assert figures(world, user="user_b").persons == 3
+
+
+def test_the_public_summary_holds_the_stages_and_the_annex_rows_only(world):
+    p = public_progress(programme=world["programme"], today=TODAY)
+    assert [s.actual for s in p.stages] == [2, 6, 1] and p.total.actual == 9
+    assert [(r.name, r.actual) for r in p.by_department] == [("测试人社局", 5), ("测试应急局", 3), ("测试工信局", 1)]
+    assert p.by_district == [] and p.by_type == [] and p.by_kind == [] and p.ratios == []
 
 
 def test_other_roles_read_nothing(world):
