@@ -30,27 +30,32 @@ What counts (one definition for every table, chart and export):
   variance = mean) and the uncertainty of that average.
 
 Everything is counted in the database: one GROUP BY over the granted claims (year, month,
-department, region, catalog item, kind), one for the sub-items and one for the certified persons;
-the few hundred groups are then rolled up into the tables. No query runs per row.
+department, region, training type, kind), one for the sub-items and one for the certified persons;
+the groups are then rolled up into the tables. No query runs per row. Counting a million claims
+takes seconds, so an answer is cached per scope (the city, or one department), keyed by the latest
+grant and the latest figures entered (`_cached`): a new grant or new figures give a new key.
 """
 
 from __future__ import annotations
 
 import calendar
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone, translation
 
 from skillfund.accounts.models import Role
 from skillfund.accounts.scoping import role_of
-from skillfund.catalog.models import HIGH_SKILL_LEVELS, LEVELLED_CERTIFICATES, CatalogItem, TrainingType
-from skillfund.claims.models import Claim
+from skillfund.catalog.models import HIGH_SKILL_LEVELS, LEVELLED_CERTIFICATES, TrainingType
+from skillfund.claims.models import Claim, Grant
 from skillfund.organizations.models import Organization
 from skillfund.programme.models import AnnexTask, Programme, RatioTarget, WorkforceFigures
 from skillfund.programme.selectors import departments_of, home_region
@@ -305,9 +310,38 @@ def district_of(region: str | None, programme: Programme) -> str:
 
 def progress(*, programme: Programme, user: Any, year: int | None, today: date | None = None) -> Progress:
     """The dashboard's figures for the programme (one year, or all its years when `year` is None)."""
+    today = today or timezone.localdate()
     department = None if city_wide(user) else getattr(user, "organization", None)
-    claims = granted_claims(programme=programme, user=user)
-    return _progress(programme=programme, claims=claims, department=department, year=year, today=today)
+    role = role_of(user)
+    scope = "city" if role in CITY_READERS else (f"department:{user.organization_id}" if may_read(user) else None)
+    compute = partial(
+        _progress,
+        programme=programme,
+        claims=granted_claims(programme=programme, user=user),
+        department=department,
+        year=year,
+        today=today,
+    )
+    return _cached(scope, programme, year, today, compute) if scope else compute()
+
+
+CACHE_SECONDS = 300
+
+
+def _cached(scope: str, programme: Programme, year: int | None, today: date, compute: Any) -> Progress:
+    """The figures change only when a claim is granted (a new grant row) or figures are entered: the
+    key names the latest of each, so a cached answer is never stale (and expires anyway, for a
+    programme file loaded again). A million claims take seconds to count; a cached answer, two
+    index lookups."""
+    last_grant = Grant.objects.order_by("-pk").values_list("pk", "granted_at").first()
+    last_figures = WorkforceFigures.objects.order_by("-recorded_at", "-pk").values_list("pk", "recorded_at").first()
+    parts = (scope, programme.pk, year, today.isoformat(), last_grant, last_figures)
+    key = "progress:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def public_progress(*, programme: Programme, year: int | None = None, today: date | None = None) -> Progress:
@@ -315,7 +349,11 @@ def public_progress(*, programme: Programme, year: int | None = None, today: dat
     the disclosure publishes each department's person-times (§4.3.a). The tables by district, type
     and kind are left out (a small district's count could point at a person; the disclosure
     withholds such cells), and so are the §2.b figures, which are the HR bureau's to publish."""
-    full = _progress(programme=programme, claims=_programme_claims(programme), department=None, year=year, today=today)
+    today = today or timezone.localdate()
+    compute = partial(
+        _progress, programme=programme, claims=_programme_claims(programme), department=None, year=year, today=today
+    )
+    full = _cached("city", programme, year, today, compute)
     return replace(full, by_district=[], by_type=[], by_kind=[], ratios=[])
 
 
@@ -330,16 +368,12 @@ def _progress(
     today = today or timezone.localdate()
     years = programme_years(programme) if year is None else [year]
 
+    # The catalog item's type, not the item: the join is to a small table and the groups are fewer.
     groups = list(
         claims.annotate(y=ExtractYear("end_date"), m=ExtractMonth("end_date"))
-        .values("y", "m", "department_id", "training_region", "catalog_item_id", "kind")
+        .values("y", "m", "department_id", "training_region", "catalog_item__training_type", "kind")
         .annotate(n=Count("id"))
         .order_by()
-    )
-    types = dict(
-        CatalogItem.objects.filter(pk__in={g["catalog_item_id"] for g in groups if g["catalog_item_id"]}).values_list(
-            "pk", "training_type"
-        )
     )
     monthly: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     by_dept_month: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -358,7 +392,7 @@ def _progress(
             by_dept_month[g["department_id"]][g["m"]] += n
         departments[g["department_id"]] += n
         districts[district_of(g["training_region"], programme)] += n
-        training_type = types.get(g["catalog_item_id"])
+        training_type = g["catalog_item__training_type"]
         by_type[training_type if training_type in TrainingType.values else UNATTRIBUTED] += n
         by_kind[g["kind"] if g["kind"] in Claim.Kind.values else UNATTRIBUTED] += n
     persons = sum(per_year[y] for y in years)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
+
 from skillfund import policy_data
 from skillfund.accounts.models import Role
 from skillfund.catalog.loading import catalog_load, occupations_load
@@ -57,6 +59,7 @@ def build_world() -> dict:
         2021-03-05  B  Dongsheng  miner-safety (completion) individual   ×1
 
     Not counted: A's claim still in review (2020), and a Baotou department's granted claim."""
+    cache.clear()  # the dashboards' cached figures of an earlier test
     regions_load(path=policy_data.data_path("regions", "gb2260.yaml"))
     occupations_load(path=policy_data.data_path("catalog", "occupations.yaml"))
     for year in (2019, 2020, 2021):
