@@ -21,9 +21,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from skillfund.accounts.scoping import workforce_figures_visible_to
 from skillfund.core.errors import DomainError, InvalidInput
 from skillfund.programme.actions import may_record_workforce, workforce_figures_record
-from skillfund.programme.models import Programme, WorkforceFigures
+from skillfund.programme.models import Programme
 from skillfund.programme.selectors import programme_default, programme_for
 from skillfund.regions.models import Region
 from skillfund.reports import progress as selectors
@@ -292,7 +293,7 @@ def workforce(request: HttpRequest) -> HttpResponse:
                 return redirect("web:dashboard:workforce")
     elif request.method == "POST":
         raise PermissionDenied
-    entries = WorkforceFigures.objects.select_related("recorded_by").order_by("-year", "region")
+    entries = workforce_figures_visible_to(user).select_related("recorded_by").order_by("-year", "region")
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     en = tables.lang() == "en"
     names = {
