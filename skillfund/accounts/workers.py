@@ -103,6 +103,9 @@ def sign_in_code_send(*, number: str, source: str) -> CodeSent:
     """Send a new sign-in code to `number` (replacing any earlier one), within the limits."""
     number = _number(number)
     index = mobile.index(number)
+    # Every try counts for the address; only a try past the pause counts for the number.
+    if not _within(f"worker-code-source:{source}", PER_ADDRESS):
+        raise SignInRefused(*TOO_MANY, field="mobile")
     if not _within(f"worker-code-pause:{index}", RESEND_PAUSE):
         raise SignInRefused(
             "code_resend_wait",
@@ -110,9 +113,7 @@ def sign_in_code_send(*, number: str, source: str) -> CodeSent:
             "A code was just sent. Wait a minute before asking for another.",
             field="mobile",
         )
-    if not (
-        _within(f"worker-code-number:{index}", PER_NUMBER) and _within(f"worker-code-source:{source}", PER_ADDRESS)
-    ):
+    if not _within(f"worker-code-number:{index}", PER_NUMBER):
         raise SignInRefused(*TOO_MANY, field="mobile")
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_code_key(index), _code_hash(index, code), timeout=CODE_SECONDS)
