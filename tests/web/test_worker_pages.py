@@ -280,3 +280,13 @@ def test_the_claims_and_voucher_pages_query_counts_are_pinned(signed_in, person,
         assert signed_in.get(reverse("web:worker:claims")).status_code == 200
     with django_assert_max_num_queries(14):
         assert signed_in.get(reverse("web:worker:home")).status_code == 200
+
+
+def test_the_pages_follow_the_english_switch(signed_in, person):
+    grant(person, code="weld-5", occupation="6-18-02-04", name="焊工", month=2)
+    make_class_plan()
+    signed_in.post(reverse("set_language"), {"language": "en", "next": "/me/"})
+    home = signed_in.get(reverse("web:worker:home")).content.decode()
+    assert "My training voucher" in home and "left this year" in home and "我的培训券" not in home
+    classes = signed_in.get(reverse("web:worker:classes")).content.decode()
+    assert "1 of 3 subsidies used in 2020" in classes and "Enrol" in classes

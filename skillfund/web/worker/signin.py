@@ -58,6 +58,8 @@ def mobile_view(request: HttpRequest) -> HttpResponse:
         try:
             sent = workers.sign_in_code_send(number=number, source=_source(request))
         except workers.SignInRefused as exc:
+            if exc.code == "code_resend_wait" and request.session.get(NUMBER) == number:
+                return redirect("web:worker:login_code")  # the code just sent still works
             form.add_error("mobile", _refusal(exc))
         else:
             request.session[NUMBER] = number
