@@ -349,3 +349,13 @@ def test_production_refuses_the_console_and_test_sms_backends(settings):
     assert [e.id for e in checks.sms_backend(None)] == ["sf.E021"]
     settings.SKILLFUND_SMS_GATEWAY_URL = "https://sms.example.gov.cn/send"
     assert checks.sms_backend(None) == []
+
+
+def test_a_worker_reads_nothing_through_the_staff_api(client, worker):
+    sign_in(client)
+    for path in ("/api/v1/applications/", "/api/v1/payment-batches/"):
+        response = client.get(path)
+        assert response.status_code in (200, 403), path
+        if response.status_code == 200:
+            body = response.json()
+            assert (body["results"] if isinstance(body, dict) else body) == [], path
