@@ -20,7 +20,7 @@ from skillfund.claims.models import Grant
 from skillfund.claims.quota import year_quota
 from skillfund.core.models import AuditRecord
 from skillfund.registry import idnumbers
-from skillfund.registry.models import PersonStatus, StatusKind
+from skillfund.registry.models import PersonStatus, RosterEntry, StatusKind
 from skillfund.training.actions._shared import RecordError
 from skillfund.training.actions.enrolment import enrolment_create, worker_enrol
 from skillfund.training.models import ClassPlan, Enrolment
@@ -176,6 +176,8 @@ def test_a_worker_enrols_from_the_page_with_the_preview_stored(signed_in, person
     assert response.status_code == 302 and response.url == reverse("web:worker:home")
     enrolment = Enrolment.objects.get(class_plan=plan, person=person)
     assert enrolment.rules_preview["eligible"] is True
+    entry = RosterEntry.objects.get(person=person, organization=plan.institution)  # the institution sees its trainee
+    assert entry.linked_by.role == Role.WORKER and "self-enrolment" in entry.reason
     record = AuditRecord.objects.get(action="enrolment.create")
     assert record.actor_role == Role.WORKER
     home = signed_in.get(reverse("web:worker:home")).content.decode()

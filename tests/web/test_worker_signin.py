@@ -359,3 +359,12 @@ def test_a_worker_reads_nothing_through_the_staff_api(client, worker):
         if response.status_code == 200:
             body = response.json()
             assert (body["results"] if isinstance(body, dict) else body) == [], path
+
+
+def test_an_idle_worker_is_sent_back_to_the_worker_sign_in(client, settings, worker):
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as clock:
+        sign_in(client)
+        assert client.get(reverse("web:worker:home")).status_code == 200
+        clock.shift(settings.SKILLFUND_IDLE_TIMEOUT_MINUTES * 60 + 61)
+        response = client.get(reverse("web:worker:claims"))
+    assert response.status_code == 302 and response.url.startswith(reverse("web:worker:login"))

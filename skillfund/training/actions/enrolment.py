@@ -68,7 +68,21 @@ def worker_enrol(*, class_plan: ClassPlan, actor: Any, now: datetime | None = No
             en="only a worker bound to their own registry record enrols themselves",
             clause="§4.4.d",
         )
-    return _enrol(class_plan=class_plan, person=person, actor=actor, preview=enrolment_preview, now=now, by_worker=True)
+    enrolment = _enrol(
+        class_plan=class_plan, person=person, actor=actor, preview=enrolment_preview, now=now, by_worker=True
+    )
+    # The trainee chose the institution: it now sees them on its roster (attendance, results and
+    # the claim are its work), with who put them there and why.
+    from skillfund.registry.actions import link
+
+    link(
+        actor=actor,
+        person=person,
+        organization=class_plan.institution,
+        reason="本人自助报名 / self-enrolment",
+        existing=True,
+    )
+    return enrolment
 
 
 # Classes a worker may join on their own: those any eligible person may take. An enterprise-run
