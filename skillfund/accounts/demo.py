@@ -30,28 +30,15 @@ def load_workers_demo() -> list[tuple[str, str, str]]:
     bound = _trainee_of(f"YS{year}-XM-01")  # approved this year: one subsidy used, waiting for payment
     unbound = _trainee_of(f"YS{year}-GR-01")  # an individual claim in review
     lines = []
-    if bound is not None:
-        existing = User.objects.filter(mobile_index=mobile.index(DEMO_MOBILE)).first()
-        if existing is None and not User.objects.filter(person=bound).exists():
-            worker_bind(
-                proof=_proof(DEMO_MOBILE),
-                id_number=idnumbers.decrypt(bound.id_cipher),
-                name=bound.name,
-                source="demo",
-            )
-        lines.append(
-            (
-                DEMO_MOBILE,
-                "SMS code",
-                f"劳动者 {bound.name}（/me/login/，验证码见控制台）/ worker: sign in at /me/login/",
-            )
+    existing = User.objects.filter(mobile_index=mobile.index(DEMO_MOBILE)).select_related("person").first()
+    if existing is None and bound is not None and not User.objects.filter(person=bound).exists():
+        existing = worker_bind(
+            proof=_proof(DEMO_MOBILE), id_number=idnumbers.decrypt(bound.id_cipher), name=bound.name, source="demo"
         )
+    if existing is not None:  # bound now, or by an earlier year's setup
+        label = f"劳动者 {existing.person.name}（/me/login/，验证码见控制台）/ worker: sign in at /me/login/"
+        lines.append((DEMO_MOBILE, "SMS code", label))
     if unbound is not None and not User.objects.filter(person=unbound).exists():
-        lines.append(
-            (
-                FIRST_SIGN_IN_MOBILE,
-                "SMS code",
-                f"首次登录实名绑定 / first sign-in, bind to: {unbound.name} {idnumbers.decrypt(unbound.id_cipher)}",
-            )
-        )
+        label = f"首次登录实名绑定 / first sign-in, bind to: {unbound.name} {idnumbers.decrypt(unbound.id_cipher)}"
+        lines.append((FIRST_SIGN_IN_MOBILE, "SMS code", label))
     return lines
