@@ -10,9 +10,11 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
 from skillfund.accounts import mobile, sms, workers
+from skillfund.accounts.models import Role
 from skillfund.web.worker.forms import BindForm, CodeForm, MobileForm
 
 NUMBER = "worker_signin_number"  # the number a code was sent to (until it is checked)
@@ -41,14 +43,12 @@ def _signed_in(request: HttpRequest, user) -> HttpResponse:
 
 
 def _refusal(exc: workers.SignInRefused) -> str:
-    from django.utils.translation import get_language
-
     return exc.en if (get_language() or "").startswith("en") else exc.zh
 
 
 @never_cache
 def mobile_view(request: HttpRequest) -> HttpResponse:
-    if getattr(request.user, "role", None) == "worker":
+    if getattr(request.user, "role", None) == Role.WORKER:
         return redirect("web:worker:home")
     form = MobileForm(request.POST or None)
     if request.method == "GET" and request.GET.get("next"):
