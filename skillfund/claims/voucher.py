@@ -63,4 +63,6 @@ def own_claim(person: Person, pk: Any) -> Claim | None:
         pk = int(pk)
     except (TypeError, ValueError):
         return None
+    if not 0 < pk < 2**63:  # beyond any id (and beyond what the database takes as a number)
+        return None
     return person_claims(person).filter(pk=pk).first()

@@ -248,6 +248,8 @@ def test_another_persons_claim_is_not_found(signed_in, person):
     theirs = grant(other, code="weld-5", occupation="6-18-02-04", name="焊工", month=2)
     assert signed_in.get(reverse("web:worker:claim", args=[theirs.pk])).status_code == 404
     assert signed_in.get(f"/me/claims/{10**12}/").status_code == 404
+    assert signed_in.get(f"/me/claims/{10**30}/").status_code == 404
+    assert signed_in.post(f"/me/classes/{10**30}/enrol/").status_code == 404
     assert signed_in.get("/me/claims/abc/").status_code == 404
     assert theirs.reference not in signed_in.get(reverse("web:worker:claims")).content.decode()
 

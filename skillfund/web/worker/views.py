@@ -136,7 +136,7 @@ class _Offer:
 @require_POST
 @worker_required
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = ClassPlan.objects.filter(pk=pk).first()
+    plan = ClassPlan.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
     if plan is None:
         raise Http404
     try:
