@@ -338,6 +338,18 @@ def _ensure_may_decide(actor: Any, plan: ClassPlan) -> None:
         )
 
 
+def may_decide(*, class_plan: ClassPlan, actor: Any) -> bool:
+    """Whether `actor` may approve or return the filed plan now, by the same check the two actions
+    run: what a page offers (a draft accepted late stays the admin's exception)."""
+    if class_plan.status != ClassPlan.Status.FILED:
+        return False
+    try:
+        _ensure_may_decide(actor, class_plan)
+    except RecordError:
+        return False
+    return True
+
+
 @transaction.atomic
 def class_plan_approve(
     *, class_plan: ClassPlan, actor: Any, late_reason: str = "", now: datetime | None = None
