@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from skillfund.accounts.models import Role
+from skillfund.claims.actions import claim_decide
 from skillfund.claims.models import Application, ApplicationEvent
 from skillfund.claims.review import application_create, application_step
 from skillfund.claims.workflow import Status
@@ -42,15 +43,19 @@ def world():
     return department, institution, people
 
 
-def submitted(world, n: int = 1) -> list[Application]:
+def submitted(world, n: int = 1, *, claims: int = 1) -> list[Application]:
+    """Applications submitted by the institution, each claim decided by the rules."""
     department, institution, people = world
     made = []
     for _i in range(n):
+        lines = [_claim() for _c in range(claims)]
+        for claim in lines:
+            claim_decide(claim=claim, actor=None)
         application = application_create(
             kind=Application.Kind.PROJECT,
             department=department,
             applicant=institution,
-            claims=[_claim()],
+            claims=lines,
             actor=people["institution"],
         )
         made.append(application_step(application=application, step="submit", actor=people["institution"]))
