@@ -17,9 +17,14 @@ from skillfund.claims.workflow import Status
 from skillfund.materials.actions import material_upload
 from skillfund.web.clauses import clause_url
 from tests.test_materials import png_bytes, upload
-from tests.web.test_review_queues import submitted, world  # noqa: F401
+from tests.web.review_helpers import make_world, submitted
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
 
 
 @pytest.fixture(autouse=True)

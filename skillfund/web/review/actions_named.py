@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from skillfund.claims.workflow import STEPS
 from skillfund.web.review.common import english
 
+LEDGER = _("ledger transaction")
 NAMES = {
     "account.unlock": _("account unlocked"),
     "application.create": _("application created"),
@@ -73,5 +74,5 @@ def action_name(code: str) -> str:
         step = STEPS[verb]
         return step.en if english() else step.zh
     if area == "funds":
-        return f"{_('ledger transaction')}: {verb}"
+        return f"{LEDGER}: {verb}"
     return code

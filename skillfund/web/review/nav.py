@@ -47,7 +47,9 @@ def entries(user) -> list[Entry]:
         ]
     elif role == Role.AUDITOR:
         found += [
-            Entry(_("Applications"), reverse("web:review:queue"), _("Every application and its review steps (read-only)")),
+            Entry(
+                _("Applications"), reverse("web:review:queue"), _("Every application and its review steps (read-only)")
+            ),
             Entry(_("Objections"), reverse("web:review:objections"), _("Objections and their decisions (read-only)")),
         ]
     if role in AUDIT_READERS and role != Role.SYSADMIN:
