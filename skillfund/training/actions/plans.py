@@ -338,16 +338,14 @@ def _ensure_may_decide(actor: Any, plan: ClassPlan) -> None:
         )
 
 
-def may_decide(*, class_plan: ClassPlan, actor: Any) -> bool:
-    """Whether `actor` may approve or return the filed plan now, by the same check the two actions
-    run: what a page offers (a draft accepted late stays the admin's exception)."""
-    if class_plan.status != ClassPlan.Status.FILED:
-        return False
+def may_decide(actor: Any, plan: ClassPlan) -> bool:
+    """Whether `actor` may approve or return `plan` (the rule of `_ensure_may_decide`), so pages
+    offer the decision only to those the actions accept."""
     try:
-        _ensure_may_decide(actor, class_plan)
+        _ensure_may_decide(actor, plan)
     except RecordError:
         return False
-    return True
+    return plan.status == ClassPlan.Status.FILED or plan.status in EDITABLE
 
 
 @transaction.atomic

@@ -14,10 +14,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from skillfund.accounts.models import Role
 from skillfund.accounts.scoping import AUDIT_READERS, audit_records_visible_to, role_of
 from skillfund.core import audit
-from skillfund.web.review.actions_named import action_name
+from skillfund.core.audit_names import action_label, role_label
 from skillfund.web.review.common import english, page_of, query_without_page, reviewer_required
 from skillfund.web.review.forms import AuditFilterForm
 
@@ -95,8 +94,8 @@ def log(request: HttpRequest) -> HttpResponse:
 
 def _named(page):
     for record in page:
-        record.action_label = action_name(record.action)
-        record.role_label = Role(record.actor_role).label if record.actor_role in Role.values else record.actor_role
+        record.action_label = action_label(record.action)
+        record.role_label = role_label(record.actor_role) if record.actor_role else ""
     return page
 
 

@@ -62,7 +62,8 @@ def _render(request: HttpRequest, plan: ClassPlan, form: PlanDecisionForm, statu
         "sessions": sessions,
         "session_list": list(plan.sessions.order_by("starts_at")[:200]),
         "materials": list(materials),
-        "may_decide": may_decide(class_plan=plan, actor=request.user),
+        # A filed plan (a draft accepted late stays the back office's exception).
+        "may_decide": plan.status == ClassPlan.Status.FILED and may_decide(request.user, plan),
         "late": timezone.localdate() >= plan.start_date,
         "form": form,
     }
