@@ -53,11 +53,12 @@ def test_the_audit_log_is_for_its_readers_only(client):
 @pytest.mark.django_db
 def test_the_log_page_query_count_does_not_grow(client, django_assert_max_num_queries):
     client.force_login(UserFactory(role=Role.AUDITOR))
+    client.get(AUDIT)
     for n in (2, 30):
         for i in range(n):
             with transaction.atomic():
                 audit.record(actor=None, action="test.write", after={"i": i})
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(6):
             assert client.get(AUDIT).status_code == 200
 
 

@@ -168,3 +168,18 @@ def test_a_department_reads_the_objection_but_the_action_refuses_its_decision(cl
     with pytest.raises(DomainError) as refused:
         objection_decide(objection=first, actor=people["department"], upheld=False, reason="y", department_opinion="x")
     assert refused.value.code == "role_not_allowed"
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_plan_and_objection_lists_read_a_constant_number_of_queries(client, world, django_assert_max_num_queries, rows):
+    department, _i, people = world
+    cache.clear()
+    for _n in range(rows):
+        plan = make_class_plan(department=department, start=timezone.localdate() + timedelta(days=20), approve=False)
+        class_plan_file(class_plan=plan, actor=None)
+    client.force_login(people["hr"])
+    for url in (PLANS, OBJECTIONS):
+        client.get(url)
+        with django_assert_max_num_queries(8):
+            assert client.get(url).status_code == 200
+    assert client.get(PLANS).context["page"].paginator.count == rows

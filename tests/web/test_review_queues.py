@@ -166,10 +166,10 @@ def test_queue_query_count_does_not_grow_with_the_rows(client, world, django_ass
     submitted(world, rows)
     client.force_login(people["department"])
     client.get(QUEUE)  # warm the session and content types
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get(QUEUE)
     assert response.context["page"].paginator.count == rows
     client.force_login(people["hr"])
     client.get(QUEUE + "?queue=all")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         client.get(QUEUE + "?queue=all")

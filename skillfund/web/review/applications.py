@@ -27,7 +27,7 @@ from skillfund.materials.actions import material_download_record
 from skillfund.materials.models import Material
 from skillfund.materials.selectors import material_for
 from skillfund.notices import selectors as notice_selectors
-from skillfund.training.models import ClassPlan, Enrolment
+from skillfund.training.models import Certificate, ClassPlan, Enrolment
 from skillfund.web.review.common import english, occupation_name, reviewer_required, said
 from skillfund.web.review.forms import StepForm
 
@@ -92,17 +92,19 @@ def _lines(application: Application, user: Any) -> list[dict[str, Any]]:
 
 def _materials(application: Application, user: Any) -> list[Material]:
     """The proofs of the application, its claims, its class plan, the claims' enrolments and
-    certificates — those the user may see (materials follow their record's scope)."""
-    claims = list(application.claims.values_list("pk", "enrolment_id"))
-    linked: list[tuple[Any, list[int]]] = [
+    certificates — those the user may see (materials follow their record's scope). Withdrawn ones
+    stay on record in the back office, not beside the application."""
+    enrolments = application.claims.filter(enrolment__isnull=False).values("enrolment_id")
+    linked: list[tuple[Any, Any]] = [
         (Application, [application.pk]),
-        (Claim, [pk for pk, _e in claims]),
-        (Enrolment, [e for _pk, e in claims if e]),
+        (Claim, application.claims.values("pk")),
+        (Enrolment, enrolments),
+        (Certificate, Certificate.objects.filter(enrolment_id__in=enrolments).values("pk")),
         (ClassPlan, [application.class_plan_id] if application.class_plan_id else []),
     ]
     condition = Q(pk__in=[])
     for model, ids in linked:
-        if ids:
+        if not isinstance(ids, list) or ids:
             condition |= Q(linked_type=ContentType.objects.get_for_model(model), linked_id__in=ids)
     found = list(visible(Material, user).filter(condition, withdrawn_at__isnull=True).order_by("kind", "-uploaded_at"))
     for material in found:
