@@ -15,6 +15,7 @@ from skillfund.claims.models import ApplicationEvent, Grant, QuotaTally
 from skillfund.claims.review import StepRefused, application_step
 from skillfund.claims.workflow import Status
 from skillfund.materials.actions import material_upload
+from skillfund.notices.actions import notice_publish
 from skillfund.web.clauses import clause_url
 from tests.test_materials import png_bytes, upload
 from tests.web.review_helpers import make_world, submitted
@@ -203,3 +204,37 @@ def test_the_item_page_reads_a_constant_number_of_queries(client, world, django_
             assert client.get(reverse("web:review:application", args=[application.pk])).status_code == 200
         counted.append(len(queries))
     assert counted[1] <= counted[0], counted
+
+
+def test_in_english_the_page_speaks_english_and_refusals_too(client, world, settings):
+    _d, _i, people = world
+    (application,) = submitted(world)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = page(client, people["department"], application)
+    text = response.content.decode()
+    assert "Claim lines and the rules' decision" in text and "What you can do now" in text
+    assert "verify authenticity (department)" in text  # the step by its English name
+    assert "补贴明细及规则审核结果" not in text
+    application_step(application=application, step="verify", actor=people["department"], reason="ok")
+    refused = client.post(step_url(application, "check"), {"reason": "ok"})
+    assert refused.status_code == 400 and "may not check completeness and procedure" in refused.content.decode()
+
+
+def test_approval_is_offered_only_once_the_notice_has_closed(client, world):
+    _d, _i, people = world
+    (application,) = submitted(world)
+    application_step(application=application, step="verify", actor=people["department"], reason="ok")
+    application_step(application=application, step="check", actor=people["hr"], reason="ok")
+    notice_publish(applications=[application], actor=people["hr"], title="公示", contact="0477")
+    steps = {s["name"] for s in page(client, people["hr_approver"], application).context["steps"]}
+    assert "approve" not in steps  # the notice is open: the action would refuse
+    closed = submitted(world)[0]
+    application_step(application=closed, step="verify", actor=people["department"], reason="ok")
+    application_step(application=closed, step="check", actor=people["hr"], reason="ok")
+    notice_publish(applications=[closed], actor=people["hr"], title="公示", contact="0477", on=date(2020, 9, 30))
+    steps = {s["name"] for s in page(client, people["hr_approver"], closed).context["steps"]}
+    assert "approve" in steps
+    response = client.post(step_url(closed, "approve"), {"reason": ""})
+    assert response.status_code == 302
+    closed.refresh_from_db()
+    assert closed.status == Status.APPROVED

@@ -113,6 +113,11 @@ def _materials(application: Application, user: Any) -> list[Material]:
 
 
 def _steps(application: Application, user: Any) -> list[dict[str, Any]]:
+    steps = [s for s in selectors.steps_available(application, user) if s.name in PAGE_STEPS]
+    if any(s.name == "approve" for s in steps) and not _approvable(application, user):
+        # Approval waits for the notice to close and its objections to be decided (the action
+        # refuses it before then): the approve queue's own condition says whether it is time.
+        steps = [s for s in steps if s.name != "approve"]
     return [
         {
             "name": s.name,
@@ -120,9 +125,12 @@ def _steps(application: Application, user: Any) -> list[dict[str, Any]]:
             "side": s.name in selectors.SIDE_STEPS,
             "reason_required": s.reason_required,
         }
-        for s in selectors.steps_available(application, user)
-        if s.name in PAGE_STEPS
+        for s in steps
     ]
+
+
+def _approvable(application: Application, user: Any) -> bool:
+    return Application.objects.filter(pk=application.pk).filter(selectors.waiting_for(user, "approve")).exists()
 
 
 def _objections(application: Application, user: Any) -> list[Any]:
