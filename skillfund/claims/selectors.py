@@ -85,7 +85,9 @@ def work_steps(user: Any) -> list[str]:
 
 
 def waiting_for(user: Any, step: str, *, today: Any = None) -> Q:
-    """A filter for the applications waiting for `user` to take `step` (one queue of `my_work`)."""
+    """A filter for the applications waiting for `user` to take `step` (one queue of `my_work`):
+    in a status the step starts from, past the notice for an approval, and not barred to this
+    user by segregation of duties."""
     spec = STEPS.get(step)
     if spec is None or step not in work_steps(user):
         return Q(pk__in=[])
@@ -104,6 +106,12 @@ def waiting_for(user: Any, step: str, *, today: Any = None) -> Q:
                 NoticeEntry.objects.filter(application=OuterRef("pk"), notice__closes_on__gte=today)
             ) & ~Exists(ObjectionGroup.objects.filter(application=OuterRef("pk"), decision__isnull=True))
         found |= condition
+    if spec.not_after and getattr(user, "pk", None):
+        # Segregation of duties: what the user may not take after an earlier step of theirs is
+        # not waiting for them (the approver, not the checker who published, sees an approval).
+        found &= ~Exists(
+            ApplicationEvent.objects.filter(application=OuterRef("pk"), actor=user, step__in=spec.not_after)
+        )
     return found
 
 

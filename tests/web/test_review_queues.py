@@ -4,7 +4,7 @@ existing bulk actions; query counts do not grow with the rows."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils import timezone
 from skillfund.claims.models import Application, ApplicationEvent
 from skillfund.claims.review import application_step
 from skillfund.claims.workflow import Status
+from skillfund.notices.actions import notice_publish
 from tests.web.review_helpers import make_world, submitted
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,15 @@ def test_queue_query_count_does_not_grow_with_the_rows(client, world, django_ass
     client.get(QUEUE + "?queue=all")
     with django_assert_max_num_queries(14):
         client.get(QUEUE + "?queue=all")
+
+
+def test_what_segregation_of_duties_bars_is_not_in_the_users_queue(client, world):
+    _d, _i, people = world
+    (application,) = submitted(world)
+    application_step(application=application, step="verify", actor=people["department"], reason="ok")
+    application_step(application=application, step="check", actor=people["hr"], reason="ok")
+    notice_publish(applications=[application], actor=people["hr"], title="公示", contact="0477", on=date(2020, 9, 30))
+    client.force_login(people["hr"])  # checked and published it: may not approve
+    assert client.get(QUEUE + "?queue=approve").context["page"].paginator.count == 0
+    client.force_login(people["hr_approver"])
+    assert [a.pk for a in client.get(QUEUE + "?queue=approve").context["page"]] == [application.pk]
