@@ -183,3 +183,14 @@ def test_plan_and_objection_lists_read_a_constant_number_of_queries(client, worl
         with django_assert_max_num_queries(8):
             assert client.get(url).status_code == 200
     assert client.get(PLANS).context["page"].paginator.count == rows
+
+
+def test_the_plan_queue_filters_by_district_and_start_date(client, world, filed):
+    _d, _i, people = world
+    client.force_login(people["department"])
+    assert client.get(PLANS, {"district": filed.region}).context["page"].paginator.count == 1
+    start = filed.start_date
+    assert client.get(PLANS, {"since": start + timedelta(days=1)}).context["page"].paginator.count == 0
+    response = client.get(PLANS, {"since": "yesterday", "district": "<b>"})
+    assert response.status_code == 200 and {"since", "district"} <= set(response.context["form"].errors)
+    assert response.context["page"].paginator.count == 1

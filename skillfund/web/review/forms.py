@@ -53,6 +53,22 @@ class QueueFilterForm(forms.Form):
         }
 
 
+class PlanFilterForm(forms.Form):
+    district = forms.ChoiceField(label=_("Banner / district"), required=False)
+    since = forms.DateField(label=_("Class starts, from"), required=False, widget=DATE)
+    until = forms.DateField(label=_("Class starts, to"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, districts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", _("any banner or district")), *districts]
+
+    def valid_filters(self) -> dict[str, Any]:
+        self.is_valid()
+        return {
+            k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "") and k not in self.errors
+        }
+
+
 class StepForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 3})

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skillfund.accounts.models import Role
@@ -45,7 +46,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         .order_by("group_id", "filed_at", "pk")
     )
     page = page_of(request, listed)
+    today = timezone.localdate()
     for objection in page:
+        objection.age_days = (today - timezone.localdate(objection.filed_at)).days
         objection.outcome = notice_selectors.objection_outcome_label(objection)
         objection.undecided = notice_selectors.objection_outcome(objection) == "undecided"
     context = {

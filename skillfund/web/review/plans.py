@@ -19,7 +19,8 @@ from skillfund.materials.models import Material
 from skillfund.training.actions.plans import class_plan_approve, class_plan_reject, may_decide
 from skillfund.training.models import ClassPlan
 from skillfund.web.review.common import occupation_name, page_of, query_without_page, reviewer_required, said
-from skillfund.web.review.forms import PlanDecisionForm
+from skillfund.web.review.forms import PlanDecisionForm, PlanFilterForm
+from skillfund.web.review.queues import districts
 
 FILED, ALL = "filed", "all"
 QUEUES = {FILED: _("Filed, waiting for a decision"), ALL: _("All class plans")}
@@ -37,7 +38,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         (FILED, QUEUES[FILED], _plans(user).filter(status=ClassPlan.Status.FILED).count()),
         (ALL, QUEUES[ALL], _plans(user).count()),
     ]
+    form = PlanFilterForm(request.GET or None, districts=districts())
+    filters = form.valid_filters() if request.GET else {}
     listed = _plans(user)
+    if "district" in filters:
+        listed = listed.filter(region=filters["district"])
+    if "since" in filters:
+        listed = listed.filter(start_date__gte=filters["since"])
+    if "until" in filters:
+        listed = listed.filter(start_date__lte=filters["until"])
     if current == FILED:
         listed = listed.filter(status=ClassPlan.Status.FILED).order_by("filed_at", "pk")
     else:
@@ -47,7 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     for plan in page:
         plan.age_days = (today - timezone.localdate(plan.filed_at)).days if plan.filed_at else None
         plan.starts_in = (plan.start_date - today).days
-    context = {"queues": counts, "current": current, "page": page, "query": query_without_page(request)}
+    context = {"queues": counts, "current": current, "form": form, "page": page, "query": query_without_page(request)}
     return render(request, "web/review/plans.html", context)
 
 
