@@ -158,11 +158,15 @@ def _render(
         step = STEPS.get(event.step)
         event.label = (step.en if english() else step.zh) if step else event.step
     notice = notice_selectors.current_notice(application.pk)
+    steps = _steps(application, user)
     context = {
         "application": application,
         "lines": _lines(application, user),
         "materials": _materials(application, user),
-        "steps": _steps(application, user),
+        "steps": steps,
+        "required_for": "、".join(s["label"] for s in steps if s["reason_required"])
+        if not english()
+        else ", ".join(s["label"] for s in steps if s["reason_required"]),
         "form": form or StepForm(),
         "failed_step": failed_step,
         "events": events,
