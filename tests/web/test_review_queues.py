@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from skillfund.claims.models import Application, ApplicationEvent
-from skillfund.claims.review import application_step
+from skillfund.claims.models import Application, ApplicationEvent, Grant
+from skillfund.claims.review import StepRefused, application_step
 from skillfund.claims.workflow import Status
 from skillfund.notices.actions import notice_publish
 from tests.web.review_helpers import make_world, submitted
@@ -186,3 +186,31 @@ def test_what_segregation_of_duties_bars_is_not_in_the_users_queue(client, world
     assert client.get(QUEUE + "?queue=approve").context["page"].paginator.count == 0
     client.force_login(people["hr_approver"])
     assert [a.pk for a in client.get(QUEUE + "?queue=approve").context["page"]] == [application.pk]
+
+
+def test_bulk_approve_grants_every_chosen_application_past_its_notice(client, world):
+    _d, _i, people = world
+    applications = submitted(world, 2)
+    for application in applications:
+        application_step(application=application, step="verify", actor=people["department"], reason="ok")
+        application_step(application=application, step="check", actor=people["hr"], reason="ok")
+    notice_publish(applications=applications, actor=people["hr"], title="公示", contact="0477", on=date(2020, 9, 30))
+    client.force_login(people["hr_approver"])
+    ids = [a.pk for a in applications]
+    done = client.post(reverse("web:review:bulk", args=["approve"]), {"ids": ids, "confirm": "1"})
+    assert done.status_code == 302
+    assert Application.objects.filter(pk__in=ids, status=Status.APPROVED).count() == 2
+    assert Grant.objects.filter(claim__application_id__in=ids).count() == 2  # §3.3.b quota consumed
+
+
+def test_the_auditor_changes_nothing(client, world):
+    _d, _i, people = world
+    (application,) = submitted(world)
+    client.force_login(people["auditor"])
+    assert client.post(reverse("web:review:step", args=[application.pk, "verify"]), {"reason": "x"}).status_code == 400
+    response = client.post(reverse("web:review:bulk", args=["verify"]), {"ids": [application.pk], "confirm": "1"})
+    assert response.status_code == 200 and response.context["refused"] == 1
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    with pytest.raises(StepRefused):
+        application_step(application=application, step="verify", actor=people["auditor"], reason="x")
