@@ -99,6 +99,9 @@ def test_filters_narrow_the_list_and_bad_values_are_said_at_the_field(client, wo
     form = response.context["form"]
     assert "since" in form.errors and "kind" in form.errors
     assert response.context["page"].paginator.count == 2  # a wrong value filters nothing
+    today = timezone.localdate()
+    assert client.get(QUEUE, {"queue": "all", "since": today, "until": today}).context["page"].paginator.count == 2
+    assert client.get(QUEUE, {"queue": "all", "until": today - timedelta(days=1)}).context["page"].paginator.count == 0
     response = client.get(QUEUE, {"queue": "all", "since": "2030-01-02", "until": "2030-01-01"})
     assert "until" in response.context["form"].errors
     response = client.get(QUEUE, {"queue": "all", "department": "99999999999999999999", "district": "x" * 500})
