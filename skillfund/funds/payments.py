@@ -211,14 +211,24 @@ def payment_batch_create(
     return batch
 
 
+def _device(actor: Any) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=actor, confirmed=True).order_by("pk").first()
+
+
+def second_factor_needed(actor: Any) -> bool:
+    """Does confirming a batch ask this user for a code? Yes unless the demo's second factor is
+    relaxed and the user has no device (then the confirmation says it was relaxed)."""
+    return settings.SKILLFUND_REQUIRE_2FA or _device(actor) is not None
+
+
 def _second_factor(actor: Any, code: str) -> str:
     """Check the actor's TOTP code: "totp" when it is right, "relaxed" in a demo whose second factor
     is relaxed and whose user has no device, else a DomainError. Runs outside the confirmation's
     transaction, so that django-otp's throttling of wrong codes is kept when the confirmation is
     refused (a rolled-back failure count would let codes be guessed)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=actor, confirmed=True).order_by("pk").first()
+    device = _device(actor)
     if device is None:
         if settings.SKILLFUND_REQUIRE_2FA:
             raise _refuse(

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
 from skillfund.web.nav import Entry
 
 
 def entries(user) -> list[Entry]:
-    return []
+    from skillfund.web.finance.views import may_pay
+
+    if not may_pay(user):
+        return []
+    return [
+        Entry(
+            _("Ready to pay"),
+            reverse("finance:payable"),
+            _("Approved applications waiting for payment: choose some and create a payment batch (§4.3.d)"),
+        ),
+        Entry(
+            _("Payment batches"),
+            reverse("finance:batches"),
+            _("Review, confirm with the second factor, pay, download the bank file, record bank references"),
+        ),
+    ]
