@@ -22,8 +22,22 @@ class PayableFilter(forms.Form):
         self.fields["kind"].choices = [("", _("All kinds")), *Application.Kind.choices]
 
 
+class IdChoices(forms.ModelMultipleChoiceField):
+    """Ids that are not small positive integers are refused at the field, before any query (a
+    40-digit id would overflow the database's integer)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not text.isascii() or not text.isdigit() or len(text) > 18:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20]}
+                )
+        return super()._check_values(value)
+
+
 class BatchCreateForm(forms.Form):
-    applications = forms.ModelMultipleChoiceField(
+    applications = IdChoices(
         label=_("Applications"),
         queryset=Application.objects.none(),
         error_messages={"required": _("Choose at least one application.")},

@@ -16,12 +16,12 @@ def entries(user) -> list[Entry]:
     return [
         Entry(
             _("Ready to pay"),
-            reverse("finance:payable"),
+            reverse("web:finance:payable"),
             _("Approved applications waiting for payment: choose some and create a payment batch (§4.3.d)"),
         ),
         Entry(
             _("Payment batches"),
-            reverse("finance:batches"),
+            reverse("web:finance:batches"),
             _("Review, confirm with the second factor, pay, download the bank file, record bank references"),
         ),
     ]

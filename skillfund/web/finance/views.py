@@ -65,7 +65,7 @@ def _batch(request: HttpRequest, pk: int):
 
 
 def _to_batch(batch) -> HttpResponse:
-    return redirect(reverse("finance:batch", args=[batch.pk]))
+    return redirect(reverse("web:finance:batch", args=[batch.pk]))
 
 
 # ---- approved applications ready to pay ----------------------------------------------------------
@@ -104,14 +104,14 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for error in form.errors.get("applications", []):
             messages.error(request, error)
-        return redirect("finance:payable")
+        return redirect("web:finance:payable")
     try:
         batch = payments.payment_batch_create(
             applications=list(form.cleaned_data["applications"]), actor=request.user, confirmation_required=True
         )
     except DomainError as exc:
         messages.error(request, refusal(exc))
-        return redirect("finance:payable")
+        return redirect("web:finance:payable")
     messages.success(request, _("Payment batch %(ref)s created. Review its lines, then confirm.") % {"ref": batch})
     return _to_batch(batch)
 
