@@ -186,9 +186,17 @@ class Transaction(_AppendOnly):
         verbose_name=_("reverses"),
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True, null=True, blank=True)
-    fingerprint = models.CharField(max_length=64, help_text=_("Hash of the request, to tell a retry from a conflict"), verbose_name=_("fingerprint"))
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text=_("Hash of the request, to tell a retry from a conflict"),
+        verbose_name=_("fingerprint"),
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
 
@@ -216,7 +224,9 @@ class Transaction(_AppendOnly):
 
 
 class Posting(_AppendOnly):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings", verbose_name=_("transaction"))
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="postings", verbose_name=_("transaction")
+    )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", verbose_name=_("account"))
     amount = models.DecimalField(_("amount (CNY, debit +, credit −)"), **MONEY)
 
@@ -256,11 +266,19 @@ class DepartmentBudget(models.Model):
     late = models.BooleanField(_("late"), default=False, help_text=_("First reported after the deadline (§4.2.b)"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("submitted by"),
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
@@ -288,7 +306,11 @@ class PaymentBatch(models.Model):
 
     reference = models.CharField(_("batch reference"), max_length=40, unique=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -298,7 +320,12 @@ class PaymentBatch(models.Model):
     confirmation_required = models.BooleanField(_("confirmation required"), default=False)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
 
     class Meta:
@@ -417,7 +444,12 @@ class BankAccount(models.Model):
     number_cipher = models.BinaryField(_("account number (encrypted)"), editable=False)
     number_masked = models.CharField(_("account number"), max_length=40, editable=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
