@@ -10,9 +10,7 @@ from skillfund.registry.models import RosterImport
 
 
 def test_an_audit_record_is_titled_in_beijing_time():
-    record = AuditRecord(
-        at=datetime(2026, 12, 1, 17, 30, tzinfo=UTC), actor_username="hr", action="x", target_label="y"
-    )
+    record = AuditRecord(at=datetime(2026, 12, 1, 17, 30, tzinfo=UTC), actor_username="hr", action="x", target_label="y")
     assert str(record).startswith("2026-12-02 01:30:00")
 
 

@@ -64,13 +64,7 @@ def _template_messages() -> Iterator[tuple[str, str | None, str]]:
 
 
 def _missing(messages) -> list[str]:
-    return sorted(
-        {
-            f"{where}: {msgid!r}"
-            for where, context, msgid in messages
-            if _needs_translation(msgid) and not _translated(context, msgid)
-        }
-    )
+    return sorted({f"{where}: {msgid!r}" for where, context, msgid in messages if _needs_translation(msgid) and not _translated(context, msgid)})
 
 
 def test_every_template_string_has_a_chinese_translation():
