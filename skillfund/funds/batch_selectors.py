@@ -12,7 +12,7 @@ from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from skillfund.accounts import scoping
-from skillfund.claims.models import Application, Grant
+from skillfund.claims.models import Application, ApplicationEvent, Grant
 from skillfund.claims.workflow import Status
 from skillfund.funds import bankaccounts
 from skillfund.funds.models import MONEY, PaymentBatch, PaymentLine
@@ -39,13 +39,20 @@ def payable_applications(
 ) -> QuerySet[Application]:
     """Approved applications in no live payment line, which the user may see, with `granted` (the
     subsidies plus living allowances granted, what `payment_batch_create` puts on the line before
-    any advance), oldest approval first."""
+    any advance) and `approved_at` (the approval step's time), longest waiting first."""
     qs = (
         scoping.applications_visible_to(user)
         .filter(status=Status.APPROVED)
         .exclude(pk__in=PaymentLine.objects.filter(cancelled_at__isnull=True).values("application_id"))
         .select_related("department", "applicant", "person", "class_plan")
-        .annotate(granted=_granted_of("amount") + _granted_of("decision__living_allowance"))
+        .annotate(
+            granted=_granted_of("amount") + _granted_of("decision__living_allowance"),
+            approved_at=Subquery(
+                ApplicationEvent.objects.filter(application_id=OuterRef("pk"), step="approve")
+                .order_by("-at")
+                .values("at")[:1]
+            ),
+        )
     )
     if department:
         qs = qs.filter(department_id=department)
@@ -53,7 +60,7 @@ def payable_applications(
         qs = qs.filter(kind=kind)
     if q:
         qs = qs.filter(Q(reference__icontains=q) | Q(applicant__name__icontains=q) | Q(person__name__icontains=q))
-    return qs.order_by("updated_at", "pk")
+    return qs.order_by("approved_at", "pk")
 
 
 def payable_totals(applications: QuerySet[Application]) -> tuple[int, Decimal]:

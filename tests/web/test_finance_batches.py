@@ -296,3 +296,18 @@ def test_the_list_pages_do_not_grow_queries_with_rows(client, world, django_asse
     for url, limit in pages:
         with django_assert_max_num_queries(limit):
             assert c.get(url).status_code == 200
+
+
+# ---- language ---------------------------------------------------------------------------------------
+
+
+def test_the_pages_are_chinese_by_default_and_english_on_request(client, world, settings):
+    c = _client(client, world["finance"])
+    zh = c.get(reverse("web:finance:payable")).content.decode()
+    assert "已批准待拨付的申请" in zh and "已等待" in zh and "核定补贴（元）" in zh
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = c.get(reverse("web:finance:payable")).content.decode()
+    assert "Approved applications ready to pay" in en and "waiting" in en and "已批准待拨付" not in en
+    batch = payment_batch_create(applications=[world["person_app"]], actor=world["finance"], confirmation_required=True)
+    refused = c.post(reverse("web:finance:line_cancel", args=[batch.pk, batch.lines.get().pk]), {"reason": ""})
+    assert "This field is required." in refused.content.decode()  # at the field, in the user's language
