@@ -108,3 +108,34 @@ def test_accounts_are_scoped_like_the_payees():
     operator = UserFactory(role=Role.INSTITUTION_OPERATOR, organization=org)
     assert list(scoping.bank_accounts_visible_to(operator).values_list("organization_id", flat=True)) == [org.pk]
     assert scoping.bank_accounts_visible_to(UserFactory(role=Role.FINANCE_OFFICER)).count() == 2
+
+
+# ---- the operator's page ----------------------------------------------------------------------------
+
+
+def test_an_operator_keeps_its_own_account_on_its_page(client):
+    from django.urls import reverse
+
+    org = OrganizationFactory()
+    operator = UserFactory(role=Role.INSTITUTION_OPERATOR, organization=org)
+    client.force_login(operator)
+    url = reverse("web:finance:own_account")
+    assert "未登记收款账户" in client.get(url).content.decode()
+    bad = client.post(url, {"account_name": "学校", "bank_name": "工行", "number": "12ab"})
+    assert bad.status_code == 400 and "银行账号须为" in bad.content.decode()  # at the field, in Chinese
+    assert client.post(url, {"account_name": "学校", "bank_name": "工行", "number": NUMBER}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "6222 **** **** 1234" in page and DIGITS not in page
+    assert BankAccount.objects.get().organization == org
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE_OFFICER, Role.HR_STAFF, Role.AUDITOR, Role.DEPARTMENT_STAFF])
+def test_the_own_account_page_is_for_operators_only(client, role):
+    from django.urls import reverse
+
+    org = DepartmentFactory() if role == Role.DEPARTMENT_STAFF else None
+    client.force_login(UserFactory(role=role, organization=org))
+    url = reverse("web:finance:own_account")
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"account_name": "x", "bank_name": "y", "number": NUMBER}).status_code == 403
+    assert not BankAccount.objects.exists()

@@ -85,3 +85,13 @@ class BankReferenceForm(forms.Form):
 
 class LineCancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for taking the line out"), max_length=300)
+
+
+class BankAccountForm(forms.Form):
+    account_name = forms.CharField(label=_("Account name"), max_length=120)
+    bank_name = forms.CharField(label=_("Bank (branch)"), max_length=120)
+    number = forms.CharField(
+        label=_("Account number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "data-nokeep": ""}),
+    )

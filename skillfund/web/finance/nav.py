@@ -9,8 +9,16 @@ from skillfund.web.nav import Entry
 
 
 def entries(user) -> list[Entry]:
-    from skillfund.web.finance.views import may_pay
+    from skillfund.web.finance.views import may_pay, may_set_own_account
 
+    if may_set_own_account(user):
+        return [
+            Entry(
+                _("Bank account for subsidies"),
+                reverse("web:finance:own_account"),
+                _("The account your organization's subsidies are paid to (shown masked)"),
+            )
+        ]
     if not may_pay(user):
         return []
     return [

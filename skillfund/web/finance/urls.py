@@ -6,6 +6,7 @@ app_name = "finance"
 urlpatterns = [
     path("", views.batch_list, name="batches"),
     path("payable/", views.payable, name="payable"),
+    path("account/", views.own_account, name="own_account"),
     path("batches/new/", views.batch_create, name="batch_create"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
     path("batches/<int:pk>/confirm/", views.batch_confirm, name="batch_confirm"),

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_POST
 
 from skillfund.accounts import permissions, scoping
 from skillfund.core.errors import DomainError
-from skillfund.funds import batch_selectors, payments
+from skillfund.funds import bankaccounts, batch_selectors, payments
 from skillfund.organizations.models import Organization
 from skillfund.web.finance.forms import (
+    BankAccountForm,
     BankReferenceForm,
     BatchCreateForm,
     ConfirmForm,
@@ -267,3 +268,45 @@ def line_cancel(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
             return _to_batch(batch)
     context = _detail_context(request, batch, form_errors={line.pk: form.errors.get("reason")})
     return render(request, "web/finance/batch.html", context, status=400)
+
+
+# ---- the payee's own account (institutions' and enterprises' operators) ---------------------------
+
+
+def may_set_own_account(user) -> bool:
+    """An operator whom the action lets set its own organization's account (HR sets accounts too,
+    but for any payee: not through this page)."""
+    organization = getattr(user, "organization", None)
+    return (
+        scoping.role_of(user) in scoping.OPERATORS
+        and organization is not None
+        and bankaccounts.may_set(user, organization)
+    )
+
+
+@login_required
+def own_account(request: HttpRequest) -> HttpResponse:
+    """An institution's or enterprise's operator keeps the account its subsidies are paid to; the
+    page shows it masked, and a new number replaces it (`funds.bankaccounts.bank_account_set`)."""
+    user = request.user
+    if not may_set_own_account(user):
+        raise PermissionDenied
+    organization = user.organization
+    current = scoping.bank_accounts_visible_to(user).filter(organization=organization).first()
+    form = BankAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bankaccounts.bank_account_set(party=organization, actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            field = {
+                "bank_account_invalid": "number",
+                "account_name_invalid": "account_name",
+                "bank_name_invalid": "bank_name",
+            }.get(exc.code)
+            form.add_error(field, refusal(exc))
+        else:
+            messages.success(request, _("The bank account is saved; bank files generated from now on carry it."))
+            return redirect("web:finance:own_account")
+    status = 400 if form.errors else 200
+    context = {"form": form, "current": current, "organization": organization}
+    return render(request, "web/finance/own_account.html", context, status=status)
