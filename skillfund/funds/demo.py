@@ -116,7 +116,8 @@ def load_funds_demo() -> dict[str, int]:
             idempotency_key=f"demo:advance:{plan.code}",
         )
         advances += 1
-    return {"sources": len(SOURCES), "budgets": budgets, "advances": advances, "bank_accounts": load_bank_accounts()}
+    load_bank_accounts()
+    return {"sources": len(SOURCES), "budgets": budgets, "advances": advances}
 
 
 BANKS = ["中国工商银行鄂尔多斯分行", "中国农业银行鄂尔多斯分行", "中国建设银行鄂尔多斯分行", "鄂尔多斯农村商业银行"]
