@@ -48,8 +48,8 @@ from skillfund.accounts import permissions
 from skillfund.claims.models import Application, Grant
 from skillfund.claims.review import applications_paid, steps_refused
 from skillfund.claims.workflow import Status
-from skillfund.core import audit, exports
-from skillfund.core.errors import DomainError
+from skillfund.core import audit, exports, tabular
+from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
 from skillfund.funds import bankaccounts
 from skillfund.funds.chart import Chart, account_for, accounts_for
 from skillfund.funds.ledger import lock_accounts
@@ -541,6 +541,110 @@ def payment_record_bank_reference(*, line: PaymentLine, reference: str, actor: A
     line.save(update_fields=["bank_reference"])
     audit.record(actor=actor, action="payment.bank_reference", target=line, after={"bank_reference": reference})
     return line
+
+
+REFERENCE_COLUMNS = (
+    tabular.Column(
+        "application",
+        "申请编号",
+        "Application",
+        True,
+        "付款明细中的申请编号",
+        "the application's reference",
+        aliases=("申请编号 Application",),
+    ),
+    tabular.Column(
+        "reference",
+        "银行流水号",
+        "Bank reference",
+        True,
+        "银行回单上的流水号",
+        "the bank's reference",
+        aliases=("银行流水号 Bank reference", "流水号", "交易流水号"),
+    ),
+)
+REFERENCE_ROWS_MAX = 5000
+
+
+@transaction.atomic
+def payment_bank_references_import(*, batch: PaymentBatch, file: Any, actor: Any, file_name: str = "") -> int:
+    """Record the bank's references for a batch from a file (the bank file returned with a 银行流水号
+    column, or any sheet with 申请编号 and 银行流水号): every row is checked first, and nothing is
+    recorded unless all rows are valid. Each line recorded is audited as one reference is. Returns
+    how many references were recorded now (a reference already on its line counts as done)."""
+    _ensure_finance(actor, "change")
+    data, name = tabular.read_bytes(file)
+    name = file_name or name
+    try:
+        table = tabular.sheet_rows(data, name)
+        warnings: list[FieldProblem] = []
+        header = tabular.read_header(table, tabular.Headers(REFERENCE_COLUMNS, ignore_notes=True), warnings=warnings)
+    except tabular.FileError as exc:
+        raise InvalidInput([exc.problem(name or "file")]) from None
+    missing = header.missing(REFERENCE_COLUMNS)
+    if missing:
+        raise InvalidInput([tabular.missing_columns(missing).problem(name or "file")])
+    records = [
+        (n, row)
+        for n, row in header.records(table)
+        # the bank file's totals row names no application and carries no reference
+        if not (tabular.blank(row.get("application")) and tabular.blank(row.get("reference")))
+    ]
+    if len(records) > REFERENCE_ROWS_MAX:
+        raise InvalidInput(
+            [FieldProblem("文件 / file", name, f"最多 {REFERENCE_ROWS_MAX} 行", f"at most {REFERENCE_ROWS_MAX} rows")]
+        )
+    lines = {
+        line.application.reference: line
+        for line in PaymentLine.objects.select_for_update(of=("self",))
+        .filter(batch=batch, cancelled_at__isnull=True)
+        .select_related("application")
+        .order_by("pk")
+    }
+    problems: list[FieldProblem] = []
+    todo: list[tuple[PaymentLine, str]] = []
+    seen: set[str] = set()
+    for n, row in records:
+        application = tabular.text(row.get("application"))
+        reference = tabular.text(row.get("reference"))
+        line = lines.get(application)
+
+        def problem(column: str, value: str, zh: str, en: str, n: int = n) -> None:
+            problems.append(FieldProblem(column, value[:60], zh, en, row=n))
+
+        if line is None:
+            problem("申请编号", application, "本批次中没有该申请", "no live line of this batch has this application")
+        elif application in seen:
+            problem("申请编号", application, "该申请在文件中重复出现", "the application appears twice in the file")
+        elif line.transaction_id is None:
+            problem("申请编号", application, "该行尚未付款", "the line is not paid yet")
+        elif not reference or len(reference) > BANK_REFERENCE_MAX:
+            problem(
+                "银行流水号",
+                reference,
+                f"银行流水号须为 1 至 {BANK_REFERENCE_MAX} 个字符",
+                f"a bank reference has 1 to {BANK_REFERENCE_MAX} characters",
+            )
+        elif line.bank_reference and line.bank_reference != reference:
+            problem(
+                "银行流水号",
+                reference,
+                f"该行已登记银行流水号 {line.bank_reference}",
+                f"the line already has the bank reference {line.bank_reference}",
+            )
+        else:
+            todo.append((line, reference))
+        seen.add(application)
+    if not records:
+        problems.append(FieldProblem("文件 / file", name, "文件中没有数据行", "the file has no rows"))
+    if problems:
+        raise InvalidInput(problems)
+    recorded = 0
+    for line, reference in todo:
+        if line.bank_reference != reference:
+            payment_record_bank_reference(line=line, reference=reference, actor=actor)
+            recorded += 1
+    return recorded
 
 
 # ---- reads -----------------------------------------------------------------------------------------

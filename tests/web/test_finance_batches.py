@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -313,3 +314,49 @@ def test_the_pages_are_chinese_by_default_and_english_on_request(client, world, 
     batch = payment_batch_create(applications=[world["person_app"]], actor=world["finance"], confirmation_required=True)
     refused = c.post(reverse("web:finance:line_cancel", args=[batch.pk, batch.lines.get().pk]), {"reason": ""})
     assert "This field is required." in refused.content.decode()  # at the field, in the user's language
+
+
+# ---- the bank's references from a file ---------------------------------------------------------------
+
+
+def _paid_batch(world):
+    apps = [world["person_app"], world["class_app"]]
+    batch = payment_batch_create(applications=apps, actor=world["finance"], confirmation_required=True)
+    payment_batch_confirm(batch=batch, actor=world["finance"])
+    payment_batch_pay(batch=batch, actor=world["finance"])
+    return batch
+
+
+def _returned_bank_file(batch, finance, references: dict[str, str]) -> bytes:
+    """The bank file as the bank sends it back: each row with a 银行流水号 column added."""
+    rows = list(csv.reader(io.StringIO(payment_file_export(batch=batch, fmt="csv", actor=finance).decode("utf-8-sig"))))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*rows[0], "银行流水号"])
+    for row in rows[1:]:
+        writer.writerow([*row, references.get(row[4], "")])
+    return out.getvalue().encode("utf-8")
+
+
+def test_the_banks_references_are_recorded_from_its_returned_file(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = _client(client, world["finance"])
+    batch = _paid_batch(world)
+    refs = {world["person_app"].reference: "BK-1", world["class_app"].reference: "BK-2"}
+    url = reverse("web:finance:references_upload", args=[batch.pk])
+
+    wrong = dict(refs, **{world["class_app"].reference: "X" * 61})
+    bad = c.post(url, {"file": SimpleUploadedFile("back.csv", _returned_bank_file(batch, world["finance"], wrong))})
+    assert bad.status_code == 400 and "X" * 60 in bad.content.decode()  # the row's problem is shown
+    assert not batch.lines.exclude(bank_reference="").exists()  # all or nothing
+
+    good = SimpleUploadedFile("back.csv", _returned_bank_file(batch, world["finance"], refs))
+    done = c.post(url, {"file": good})
+    assert done.status_code == 302, re.sub(r"<[^>]+>", " ", done.content.decode())[-3000:]
+    assert dict(batch.lines.values_list("application__reference", "bank_reference")) == refs
+    assert AuditRecord.objects.filter(action="payment.bank_reference").count() == 2
+
+    garbage = c.post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 nothing")})
+    assert garbage.status_code == 400
+    assert c.post(url, {}).status_code == 400  # no file: a field error

@@ -95,3 +95,7 @@ class BankAccountForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "data-nokeep": ""}),
     )
+
+
+class ReferencesUploadForm(forms.Form):
+    file = forms.FileField(label=_("The bank's file with references (.xlsx or .csv: 申请编号, 银行流水号)"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("batches/<int:pk>/pay/", views.batch_pay, name="batch_pay"),
     path("batches/<int:pk>/progress/", views.batch_progress, name="batch_progress"),
     path("batches/<int:pk>/file/", views.batch_file, name="batch_file"),
+    path("batches/<int:pk>/references/", views.references_upload, name="references_upload"),
     path("batches/<int:pk>/lines/<int:line_id>/reference/", views.line_reference, name="line_reference"),
     path("batches/<int:pk>/lines/<int:line_id>/cancel/", views.line_cancel, name="line_cancel"),
 ]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from skillfund.accounts import permissions, scoping
-from skillfund.core.errors import DomainError
+from skillfund.core.errors import DomainError, InvalidInput
 from skillfund.funds import bankaccounts, batch_selectors, payments
 from skillfund.organizations.models import Organization
 from skillfund.web.finance.forms import (
@@ -30,9 +30,11 @@ from skillfund.web.finance.forms import (
     ConfirmForm,
     LineCancelForm,
     PayableFilter,
+    ReferencesUploadForm,
 )
 
 PAGE_SIZE = 50
+PROBLEMS_SHOWN = 200
 FILE_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -142,6 +144,9 @@ def _detail_context(request: HttpRequest, batch, **forms) -> dict:
         "reference_form": BankReferenceForm(),
         "cancel_form": LineCancelForm(),
         "form_errors": forms.get("form_errors") or {},
+        "upload_form": forms.get("upload_form") or ReferencesUploadForm(),
+        "problems": forms.get("problems", [])[:PROBLEMS_SHOWN],
+        "problem_count": len(forms.get("problems", [])),
     }
 
 
@@ -247,6 +252,30 @@ def line_reference(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
             messages.success(request, _("Bank reference recorded for %(app)s.") % {"app": line.application})
             return _to_batch(batch)
     context = _detail_context(request, batch, form_errors={line.pk: form.errors.get("reference")})
+    return render(request, "web/finance/batch.html", context, status=400)
+
+
+@finance_only
+@require_POST
+def references_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bank's references for many lines at once, all or nothing."""
+    batch = _batch(request, pk)
+    form = ReferencesUploadForm(request.POST, request.FILES)
+    problems: list = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            recorded = payments.payment_bank_references_import(
+                batch=batch, file=upload, actor=request.user, file_name=upload.name
+            )
+        except InvalidInput as exc:
+            problems = exc.problems
+        except DomainError as exc:
+            form.add_error("file", refusal(exc))
+        else:
+            messages.success(request, _("%(n)s bank references recorded.") % {"n": recorded})
+            return _to_batch(batch)
+    context = _detail_context(request, batch, upload_form=form, problems=problems)
     return render(request, "web/finance/batch.html", context, status=400)
 
 
