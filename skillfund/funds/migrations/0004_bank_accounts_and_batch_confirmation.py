@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('funds', '0003_payment_batches'),
-        ('organizations', '0003_bank_accounts_and_batch_confirmation'),
-        ('registry', '0004_bank_accounts_and_batch_confirmation'),
+        ('organizations', '0002_organization_short_name'),
+        ('registry', '0003_ownership_change_requests_declarations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -29,46 +29,6 @@ class Migration(migrations.Migration):
             model_name='paymentbatch',
             name='confirmed_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmed by'),
-        ),
-        migrations.AlterField(
-            model_name='departmentbudget',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by'),
-        ),
-        migrations.AlterField(
-            model_name='departmentbudget',
-            name='submitted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by'),
-        ),
-        migrations.AlterField(
-            model_name='paymentbatch',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='paymentline',
-            name='batch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='funds.paymentbatch', verbose_name='batch'),
-        ),
-        migrations.AlterField(
-            model_name='posting',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='funds.account', verbose_name='account'),
-        ),
-        migrations.AlterField(
-            model_name='posting',
-            name='transaction',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='funds.transaction', verbose_name='transaction'),
-        ),
-        migrations.AlterField(
-            model_name='transaction',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
-        ),
-        migrations.AlterField(
-            model_name='transaction',
-            name='fingerprint',
-            field=models.CharField(help_text='Hash of the request, to tell a retry from a conflict', max_length=64, verbose_name='fingerprint'),
         ),
         migrations.CreateModel(
             name='BankAccount',
