@@ -17,7 +17,7 @@ class PayableFilter(forms.Form):
     q = forms.CharField(label=_("Reference or payee"), required=False, max_length=60)
 
     def __init__(self, *args, departments=(), **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         self.fields["department"].choices = [("", _("All departments")), *[(d.pk, str(d)) for d in departments]]
         self.fields["kind"].choices = [("", _("All kinds")), *Application.Kind.choices]
 

@@ -180,6 +180,7 @@ def _progress(request: HttpRequest, batch, *, running: bool, refused: list[str] 
         "batch": batch,
         "progress": progress,
         "running": running and progress.state == "paying",
+        "partial": True,
         "refused": refused,
     }
     return render(request, "web/finance/_progress.html", context)
