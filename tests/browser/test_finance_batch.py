@@ -23,8 +23,8 @@ def test_finance_creates_confirms_and_pays_a_batch(page):
     assert_no_serious_axe(page)
     boxes = page.locator("input[name=applications]")
     assert boxes.count() >= 1
-    for i in range(boxes.count()):
-        boxes.nth(i).check()
+    page.get_by_label("选择本页全部申请").check()  # finance.js: the header box chooses every row
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
     with page.expect_navigation():
         page.get_by_role("button", name="将所选申请编入付款批次").click()
     assert "/work/finance/batches/" in page.url
@@ -49,9 +49,9 @@ def test_finance_creates_confirms_and_pays_a_batch(page):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][8].startswith("银行账号") and all(re.fullmatch(r"\d{16,20}", r[8]) for r in rows[1:-1])
 
-    page.get_by_label("银行流水号").first.fill("BK-DEMO-0001")
+    page.get_by_label("银行流水号", exact=True).first.fill("BK-DEMO-0001")
     with page.expect_navigation():
-        page.get_by_role("button", name="登记").first.click()
+        page.get_by_role("button", name="登记", exact=True).first.click()
     assert "BK-DEMO-0001" in page.locator("main").inner_text()
 
 
