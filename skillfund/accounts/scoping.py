@@ -53,6 +53,7 @@ from skillfund.registry.models import (
     RosterImport,
 )
 from skillfund.training.models import (
+    Absence,
     Assessment,
     Attendance,
     Certificate,
@@ -270,6 +271,10 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
 
 def attendances_visible_to(user: Any) -> QuerySet[Attendance]:
     return Attendance.objects.filter(enrolment__class_plan__in=_trainee_plans(user))
+
+
+def absences_visible_to(user: Any) -> QuerySet[Absence]:
+    return Absence.objects.filter(enrolment__class_plan__in=_trainee_plans(user))
 
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
@@ -514,6 +519,7 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "training.teacher": teachers_visible_to,
     "training.enrolment": enrolments_visible_to,
     "training.attendance": attendances_visible_to,
+    "training.absence": absences_visible_to,
     "training.assessment": assessments_visible_to,
     "training.certificate": certificates_visible_to,
     "training.employment": employments_visible_to,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from skillfund.core import audit
+from skillfund.core.errors import FieldProblem, InvalidInput
 from skillfund.registry.models import Person
 from skillfund.training import selectors
 from skillfund.training.actions._shared import (
@@ -24,7 +26,7 @@ from skillfund.training.actions._shared import (
     _now,
     _user,
 )
-from skillfund.training.models import Attendance, ClassPlan, ClassSession, Enrolment
+from skillfund.training.models import Absence, Attendance, ClassPlan, ClassSession, Enrolment
 
 # ---- enrolment -----------------------------------------------------------------------------------
 
@@ -227,6 +229,8 @@ def attendance_record(
             )
     if Attendance.objects.filter(enrolment=enrolment, session=session).exists():
         raise RecordError("attendance_exists", record=ref, field="session", zh="该课次已有考勤", en="already recorded")
+    if Absence.objects.filter(enrolment=enrolment, session=session).exists():
+        raise RecordError("absence_exists", record=ref, field="session", zh="该课次已登记缺勤", en="already absent")
     attendance = Attendance.objects.create(
         enrolment=enrolment,
         session=session,
@@ -244,3 +248,128 @@ def attendance_record(
         reason=reason.strip(),
     )
     return attendance
+
+
+@transaction.atomic
+def absence_record(
+    *, enrolment: Enrolment, session: ClassSession, reason: str, actor: Any, now: datetime | None = None
+) -> Absence:
+    """A trainee absent from a session that has begun, and why (病假, 事假 …)."""
+    now = _now(now)
+    enrolment = _lock_enrolment(enrolment)
+    plan = enrolment.class_plan
+    ref = (
+        f"{_enrolment_ref(enrolment)[0]} 课次 {session}",
+        f"{_enrolment_ref(enrolment)[1]}, session {session}",
+    )
+    _ensure_acts_for(actor, plan.institution, record=ref)
+    if enrolment.status != Enrolment.Status.ENROLLED:
+        raise RecordError(
+            "not_enrolled", record=ref, field="enrolment", zh="学员不在读", en=f"the enrolment is {enrolment.status}"
+        )
+    if plan.status != ClassPlan.Status.APPROVED:
+        raise RecordError(
+            "class_not_approved",
+            record=ref,
+            field="class_plan",
+            zh=f"计划为{plan.get_status_display()}状态",
+            en=f"the class is {plan.status}",
+        )
+    if session.class_plan_id != plan.pk:
+        raise RecordError(
+            "session_not_in_class", record=ref, field="session", zh="课次不属于该班", en="not a session of this class"
+        )
+    if session.starts_at > now:
+        raise RecordError(
+            "session_not_begun", record=ref, field="session", zh="课次尚未开始", en="the session has not begun"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise RecordError("reason_required", record=ref, field="reason", zh="须说明缺勤原因", en="say why")
+    if len(reason) > 200:
+        raise RecordError("too_long", record=ref, field="reason", zh="缺勤原因最长200字", en="at most 200 characters")
+    if Attendance.objects.filter(enrolment=enrolment, session=session).exists():
+        raise RecordError("attendance_exists", record=ref, field="session", zh="该课次已有考勤", en="already recorded")
+    if Absence.objects.filter(enrolment=enrolment, session=session).exists():
+        raise RecordError("absence_exists", record=ref, field="session", zh="该课次已登记缺勤", en="already absent")
+    absence = Absence.objects.create(enrolment=enrolment, session=session, reason=reason, recorded_by=_user(actor))
+    audit.record(actor=actor, action="absence.record", target=absence, after={"session": session.pk}, reason=reason)
+    return absence
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One trainee on a session's attendance sheet: present (with check-in and check-out) or absent (a reason)."""
+
+    enrolment: Enrolment
+    present: bool
+    check_in: datetime | None = None
+    check_out: datetime | None = None
+    absence_reason: str = ""
+
+
+@transaction.atomic
+def session_attendance_record(
+    *,
+    session: ClassSession,
+    lines: list[SheetLine],
+    method: str,
+    actor: Any,
+    reason: str = "",
+    now: datetime | None = None,
+) -> tuple[int, int]:
+    """A session's attendance sheet, entered at once (a paper sign-in sheet, or a device export
+    checked by hand): each line through `attendance_record` or `absence_record`, all or none. A
+    refused line is reported with the trainee named and nothing is written (`InvalidInput`).
+    A problem's `row` is the enrolment id. Returns (present, absent)."""
+    problems: list[FieldProblem] = []
+    present = absent = 0
+    for line in lines:
+        if line.enrolment.class_plan_id != session.class_plan_id:
+            raise RecordError(
+                "session_not_in_class",
+                record=_enrolment_ref(line.enrolment),
+                field="session",
+                zh="课次不属于该班",
+                en="not a session of this class",
+            )
+        try:
+            if line.present:
+                if line.check_in is None or line.check_out is None:
+                    raise RecordError(
+                        "required",
+                        record=_enrolment_ref(line.enrolment),
+                        field="check_in",
+                        zh="须填写签到和签退时间",
+                        en="check-in and check-out are required",
+                    )
+                attendance_record(
+                    enrolment=line.enrolment,
+                    session=session,
+                    check_in=line.check_in,
+                    check_out=line.check_out,
+                    method=method,
+                    actor=actor,
+                    reason=reason,
+                    now=now,
+                )
+                present += 1
+            else:
+                absence_record(
+                    enrolment=line.enrolment, session=session, reason=line.absence_reason, actor=actor, now=now
+                )
+                absent += 1
+        except RecordError as exc:
+            problems.append(
+                FieldProblem(
+                    column=exc.field,
+                    value=line.enrolment.person.name,
+                    # The line names the trainee already: the reason without the record's name.
+                    zh=exc.zh.removeprefix(f"{exc.record[0]}（{exc.field}）："),
+                    en=exc.en.removeprefix(f"{exc.record[1]}, {exc.field}: "),
+                    row=line.enrolment.pk,
+                )
+            )
+    if problems:
+        raise InvalidInput(problems)
+    return present, absent
