@@ -41,6 +41,7 @@ from skillfund.programme.models import (
     RatioTarget,
     Stage,
     TrainingPlan,
+    WorkforceFigures,
 )
 from skillfund.programme.selectors import is_hr_bureau
 from skillfund.regions.models import Region
@@ -221,6 +222,12 @@ def annex_tasks_visible_to(user: Any) -> QuerySet[AnnexTask]:
     if role == DEPARTMENT:
         return AnnexTask.objects.filter(unit_id=org_id)
     return AnnexTask.objects.none()
+
+
+def workforce_figures_visible_to(user: Any) -> QuerySet[WorkforceFigures]:
+    """§2.b's yearly base is the city's statistics: the city-wide roles read it (the HR bureau
+    records it, programme/actions.py); a department's dashboard shows only its own rows."""
+    return WorkforceFigures.objects.all() if role_of(user) in CITY_WIDE else WorkforceFigures.objects.none()
 
 
 # ---- training delivery (§4.3.d) -------------------------------------------------------------------
@@ -513,6 +520,7 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "programme.trainingplan": training_plans_visible_to,
     "programme.planunit": plan_units_visible_to,
     "programme.annextask": annex_tasks_visible_to,
+    "programme.workforcefigures": workforce_figures_visible_to,
     "regions.region": regions_visible_to,
     "training.classplan": class_plans_visible_to,
     "training.classsession": class_sessions_visible_to,

@@ -90,6 +90,9 @@ _ZH_EN: dict[str, tuple[str, str]] = {
     "user.totp_enrol": ("绑定第二验证因素", "enrol a second factor"),
     "user.update": ("更新用户", "update a user"),
     "work_training_month.record": ("登记以工代训月份", "record a training-through-work month"),
+    "workforce.correct": ("更正就业人员和技能人才基数", "correct the employed-person figures"),
+    "workforce.record": ("填报就业人员和技能人才基数", "record the employed-person figures"),
+    "worker.bind": ("劳动者手机号实名绑定", "bind a worker's mobile number to their record"),
 }
 # Generic writes of the back office: "<app>.<model>.create|update|delete".
 _GENERIC = {"create": ("新增", "create"), "update": ("修改", "change"), "delete": ("删除", "delete")}

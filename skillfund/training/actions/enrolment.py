@@ -10,6 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from skillfund.accounts.models import Role
+from skillfund.accounts.scoping import role_of
 from skillfund.core import audit
 from skillfund.core.errors import FieldProblem, InvalidInput
 from skillfund.registry.models import Person
@@ -24,6 +26,7 @@ from skillfund.training.actions._shared import (
     _lock_enrolment,
     _lock_plan,
     _now,
+    _plan_ref,
     _user,
 )
 from skillfund.training.models import Absence, Attendance, ClassPlan, ClassSession, Enrolment
@@ -46,13 +49,98 @@ def enrolment_create(
     would decide (e.g. "the 4th subsidized training in 2020 — §3.3.b"); the result is stored and
     shown, so nobody trains expecting a subsidy they cannot get. It does not refuse enrolment.
     """
+    return _enrol(class_plan=class_plan, person=person, actor=actor, preview=preview, now=now, by_worker=False)
+
+
+@transaction.atomic
+def worker_enrol(*, class_plan: ClassPlan, actor: Any, now: datetime | None = None) -> Enrolment:
+    """A worker enrols themselves (培训券: the electronic voucher's "sign up"): the class must be open
+    to the public (an individual or project class, not an enterprise's order), not started yet,
+    and the rules must find them eligible for its subsidy — then every check of an institution's
+    enrolment (approved, places, dates, duplicate, clashing sessions) applies as well."""
+    from skillfund.claims.preview import enrolment_preview
+
+    person = getattr(actor, "person", None)
+    if role_of(actor) != Role.WORKER or person is None:
+        raise RecordError(
+            "not_permitted",
+            record=_plan_ref(class_plan),
+            field="actor",
+            zh="只有已实名绑定的劳动者本人可以自助报名",
+            en="only a worker bound to their own registry record enrols themselves",
+            clause="§4.4.d",
+        )
+    enrolment = _enrol(
+        class_plan=class_plan, person=person, actor=actor, preview=enrolment_preview, now=now, by_worker=True
+    )
+    # The trainee chose the institution: it now sees them on its roster (attendance, results and
+    # the claim are its work), with who put them there and why.
+    from skillfund.registry.actions import link
+
+    link(
+        actor=actor,
+        person=person,
+        organization=class_plan.institution,
+        reason="本人自助报名 / self-enrolment",
+        existing=True,
+    )
+    return enrolment
+
+
+# Classes a worker may join on their own: those any eligible person may take. An enterprise-run
+# class (§3.1.2) or one an enterprise ordered (订单式, §3.2.4) is for that enterprise's employees,
+# and training through work (§3.3.g) is no class at all.
+SELF_ENROLMENT_MODES = (ClassPlan.FundingMode.INDIVIDUAL, ClassPlan.FundingMode.PROJECT)
+
+
+def _ensure_worker_may_enrol(
+    plan: ClassPlan, person: Person, *, now: datetime, ref: tuple[str, str], preview: Callable[[Enrolment], dict]
+) -> None:
+    if plan.funding_mode not in SELF_ENROLMENT_MODES or plan.enterprise_order_id is not None:
+        raise RecordError(
+            "not_open_to_public",
+            record=ref,
+            field="class_plan",
+            zh="该班为企业职工培训，不接受个人报名",
+            en="this class trains an enterprise's employees and takes no individual enrolments",
+            clause="§3.1.2",
+        )
+    if plan.status == ClassPlan.Status.APPROVED and timezone.localdate(now) >= plan.start_date:
+        raise RecordError(
+            "class_started",
+            record=ref,
+            field="class_plan",
+            zh=f"已于 {plan.start_date} 开班，请联系培训机构",
+            en=f"the class started on {plan.start_date}; ask the institution",
+        )
+    result = preview(Enrolment(class_plan=plan, person=person))
+    if not result["eligible"]:
+        failed = [c for c in result["checks"] if c["status"] == "fail"]
+        first = failed[0] if failed else {"zh": "不符合补贴条件", "en": "not eligible for the subsidy", "clause": None}
+        raise RecordError(
+            "not_eligible", record=ref, field="person", zh=first["zh"], en=first["en"], clause=first["clause"]
+        )
+
+
+def _enrol(
+    *,
+    class_plan: ClassPlan,
+    person: Person,
+    actor: Any,
+    preview: Callable[[Enrolment], dict] | None,
+    now: datetime | None,
+    by_worker: bool,
+) -> Enrolment:
     now = _now(now)
     # Fixed lock order, person then class: two enrolments of one person serialise on the person,
     # two enrolments into one class on the class (capacity).
     person = Person.objects.select_for_update().get(pk=person.pk)
     plan = _lock_plan(class_plan)
     ref = (f"开班计划 {plan.code} 学员 {person.name}", f"class plan {plan.code}, trainee {person.name}")
-    _ensure_acts_for(actor, plan.institution, record=ref)
+    if by_worker:
+        _ensure_worker_may_enrol(plan, person, now=now, ref=ref, preview=preview)
+    else:
+        _ensure_acts_for(actor, plan.institution, record=ref)
     if plan.status != ClassPlan.Status.APPROVED:
         raise RecordError(
             "class_not_approved",
