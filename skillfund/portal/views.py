@@ -86,8 +86,11 @@ def policy(request: HttpRequest) -> HttpResponse:
 def catalog(request: HttpRequest) -> HttpResponse:
     years = catalog_years()
     default_year = catalog_default_year(years=years, today=timezone.localdate())
-    form = CatalogFilter(request.GET or None, years=years)
-    chosen = form.chosen() if form.is_bound else {}
+    data = request.GET.copy()
+    if not data.get("year") and default_year:
+        data["year"] = str(default_year)  # shown as chosen in the year picker
+    form = CatalogFilter(data, years=years)
+    chosen = form.chosen()
     year = chosen.get("year") or default_year
     items = catalog_items(year=year, search=chosen.get("q", ""), training_type=chosen.get("type", "")) if year else None
     page = Paginator(items, PER_PAGE).get_page(request.GET.get("page")) if items is not None else None
