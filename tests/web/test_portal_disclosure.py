@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from django.urls import reverse
 from django.utils import timezone
@@ -78,13 +79,15 @@ def test_every_disclosure_table_sits_in_a_scrolling_region(client, db):
     html = client.get(reverse("reports:year", args=[2020])).content.decode()
     tables = html.count('<table class="problems disclosure">')
     assert tables >= 4
-    wrapped = re.findall(r'<div class="table-wrap" role="region" aria-labelledby="table-\d+" tabindex="0">\s*<table', html)
+    wrapped = re.findall(
+        r'<div class="table-wrap" role="region" aria-labelledby="table-\d+" tabindex="0">\s*<table', html
+    )
     assert len(wrapped) == tables
     assert "portal/portal.css" in html and "reports/reports.css" in html  # in the head, not in the body
     assert html.index("reports/reports.css") < html.index("<body>")
 
 
-def test_notice_tables_stack_on_a_phone(client, world, monkeypatch):
+def test_notice_tables_stack_on_a_phone(client, world, monkeypatch):  # noqa: F811 (the notices fixture)
     notice = publish(world, world["checked"](world["zhang"]))
     monkeypatch.setattr("django.utils.timezone.now", lambda: at(date(2020, 10, 12)))
     for url in (reverse("notices:list"), reverse("notices:detail", args=[notice.reference])):
@@ -98,9 +101,9 @@ def test_notice_tables_stack_on_a_phone(client, world, monkeypatch):
 def test_the_shared_styles_make_tables_fit_a_phone():
     from django.contrib.staticfiles import finders
 
-    css = open(finders.find("web/skillfund.css"), encoding="utf-8").read()
+    css = Path(finders.find("web/skillfund.css")).read_text(encoding="utf-8")
     phone = css[css.index("@media (max-width: 640px)") :]
     assert ".table-wrap { overflow-x: auto" in css
     assert "table.stack thead" in phone and "content: attr(data-label)" in phone
-    reports = open(finders.find("reports/reports.css"), encoding="utf-8").read()
+    reports = Path(finders.find("reports/reports.css")).read_text(encoding="utf-8")
     assert "min-width: 9em" in reports  # the disclosure's first column stays readable

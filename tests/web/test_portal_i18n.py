@@ -27,7 +27,9 @@ def _template_msgids() -> list[str | tuple[str, str]]:
         text = path.read_text(encoding="utf-8")
         found += [m["msgid"] for m in TRANSLATE.finditer(text)]
         for m in BLOCK.finditer(text):
-            singular, _, plural = (VARIABLE.sub(r"%(\1)s", part.replace("%", "%%")) for part in _split_plural(m["body"]))
+            singular, _, plural = (
+                VARIABLE.sub(r"%(\1)s", part.replace("%", "%%")) for part in _split_plural(m["body"])
+            )
             found.append((singular, plural) if plural else singular)
     for path in sorted(PORTAL.glob("*.py")):
         found += [ast.literal_eval(m["literal"]) for m in GETTEXT.finditer(path.read_text(encoding="utf-8"))]
