@@ -38,7 +38,7 @@ def test_each_anchor_holds_the_words_of_its_provision(client, db):
 
     def provision(clause: str) -> str:
         start = html.index(f'id="{clause_anchor(clause)}"')
-        return html[start : html.index("</section>", start)]
+        return html[start : html.index("</div>", start)]
 
     assert "每人每年可享受不超过3次" in provision("§3.3.b")
     assert "同一职业同一等级不可重复享受" in provision("§3.3.b") and "养老金" not in provision("§3.3.b")
