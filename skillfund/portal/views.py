@@ -9,7 +9,7 @@ and the list is shown without that filter: a public page never answers 500 to a 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -53,16 +53,13 @@ def worker_url() -> str:
 
 def _programme() -> Programme | None:
     programme = programme_default(year=timezone.localdate().year)
-    if programme is None:
-        return None
-    return (
-        Programme.objects.filter(pk=programme.pk)
-        .prefetch_related(
+    if programme is not None:
+        prefetch_related_objects(
+            [programme],
             Prefetch("stages", queryset=Stage.objects.order_by("number")),
             Prefetch("ratio_targets", queryset=RatioTarget.objects.order_by("code")),
         )
-        .first()
-    )
+    return programme
 
 
 @public_page
