@@ -25,7 +25,7 @@ from skillfund.policy.parameters import default_parameters
 from skillfund.portal.document import policy_document
 from skillfund.portal.forms import CatalogFilter, ClassFilter
 from skillfund.programme.models import Programme, RatioTarget, Stage
-from skillfund.programme.selectors import home_region, programme_default
+from skillfund.programme.selectors import programme_default
 from skillfund.training.open_classes import districts_of, open_class_occupations, open_class_plans, region_names
 
 PER_PAGE = 25
@@ -98,10 +98,9 @@ def catalog(request: HttpRequest) -> HttpResponse:
 @public_page
 def classes(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    region = home_region() or ""
-    # The banners and districts of the city the deployment serves (a province: its prefectures' too).
-    area = Programme(region=region).region_prefix if region else ""
-    districts = districts_of(area) if region else []
+    # The banners and districts of the area the deployment's programme covers.
+    programme = programme_default(year=today.year)
+    districts = districts_of(programme.region_prefix) if programme else []
     form = ClassFilter(request.GET or None, districts=districts, occupations=open_class_occupations(today=today))
     chosen = form.chosen() if form.is_bound else {}
     plans = open_class_plans(today=today, region=chosen.get("district", ""), occupation=chosen.get("occupation", ""))

@@ -268,7 +268,7 @@ def test_the_open_classes_page_reads_a_fixed_number_of_queries(client, world, dj
     start = timezone.localdate() + timedelta(days=50)
     for _ in range(8):
         make_class_plan(catalog_item=item, start=start, region=KANGBASHI)
-    with django_assert_max_num_queries(6):  # region, districts, occupations, count, page, their regions
+    with django_assert_max_num_queries(7):  # programme (2), districts, occupations, count, page, their regions
         response = _get(client, "portal:classes")
     assert "共10个培训班在招生" in response.content.decode()
 
