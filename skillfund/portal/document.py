@@ -110,6 +110,8 @@ def load_document(path: Path) -> Document:
         clause, words = provision["clause"], provision["starts"]
         if clause not in register:
             raise DocumentError(path, f"{clause} 不在条款登记表中", f"{clause} is not in policy_data/clauses.yaml")
+        if clause in order:
+            raise DocumentError(path, f"{clause} 重复", f"{clause} is listed twice")
         found = _find(paragraphs, words, at)
         if found is None:
             raise DocumentError(
@@ -126,41 +128,42 @@ def load_document(path: Path) -> Document:
 
     blocks: list[Block] = []
     for index, paragraph in enumerate(paragraphs):
-        here = starts.get(index, {})
+        here = starts.get(index, {})  # offset in the paragraph → the provision that begins there
         if "\t" in paragraph:
-            lines = paragraph.split("\n")
-            line_starts = {sum(len(line) + 1 for line in lines[:i]): i for i in range(len(lines))}
-            if stray := sorted(set(here) - set(line_starts)):
-                raise DocumentError(
-                    path, f"{here[stray[0]]} 须从表格的一行开始", f"{here[stray[0]]} must begin a row of the table"
-                )
-            clauses = {line_starts[offset]: clause for offset, clause in here.items()}
-            rows = [tuple(cell.strip() for cell in line.split("\t")) for line in lines]
-            blocks.append(
-                Block(
-                    kind="table",
-                    head=rows[0],
-                    rows=tuple(
-                        Row(cells=cells, clause=clauses.get(i, ""), **brief(clauses.get(i, "")))
-                        for i, cells in enumerate(rows)
-                        if i
-                    ),
-                )
-            )
+            blocks.append(_table(path, paragraph, here, brief))
             continue
         cuts = sorted({0, *here})
         pieces = tuple(
             Piece(text=paragraph[a:b].strip(), clause=here.get(a, ""), **brief(here.get(a, "")))
             for a, b in zip(cuts, [*cuts[1:], len(paragraph)], strict=True)
         )
-        kind = "heading" if HEADING.match(paragraph) else "paragraph"
-        blocks.append(Block(kind=kind, pieces=pieces))
+        blocks.append(Block(kind="heading" if HEADING.match(paragraph) else "paragraph", pieces=pieces))
     return Document(
         number=spec["document"],
         title=spec["title"],
         title_en=spec.get("title_en", ""),
         blocks=tuple(blocks),
         clauses=tuple(order),
+    )
+
+
+def _table(path: Path, paragraph: str, here: dict[int, str], brief) -> Block:
+    """A tab-separated paragraph (the annex): its first line the head; a provision begins a row."""
+    lines = paragraph.split("\n")
+    line_at = {sum(len(line) + 1 for line in lines[:i]): i for i in range(len(lines))}
+    if stray := sorted(set(here) - set(line_at)):
+        clause = here[stray[0]]
+        raise DocumentError(path, f"{clause} 须从表格的一行开始", f"{clause} must begin a row of the table")
+    clauses = {line_at[offset]: clause for offset, clause in here.items()}
+    rows = [tuple(cell.strip() for cell in line.split("\t")) for line in lines]
+    return Block(
+        kind="table",
+        head=rows[0],
+        rows=tuple(
+            Row(cells=cells, clause=clauses.get(i, ""), **brief(clauses.get(i, "")))
+            for i, cells in enumerate(rows)
+            if i
+        ),
     )
 
 

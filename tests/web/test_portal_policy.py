@@ -94,7 +94,7 @@ def test_a_provision_whose_words_are_not_in_the_text_is_refused(tmp_path):
     assert provisions[20]["clause"] in exc.value.en and "这句话不在原文中" in exc.value.zh
 
 
-def test_provisions_out_of_order_or_outside_the_register_are_refused(tmp_path):
+def test_provisions_out_of_order_twice_or_outside_the_register_are_refused(tmp_path):
     spec = yaml.safe_load(policy_data.data_path("documents", "ordos-skills-action-2019-2021.yaml").read_text("utf-8"))
     swapped = list(spec["provisions"])
     swapped[1], swapped[5] = swapped[5], swapped[1]  # §2.a searched after §2.e's words
@@ -104,6 +104,10 @@ def test_provisions_out_of_order_or_outside_the_register_are_refused(tmp_path):
     with pytest.raises(DocumentError) as exc:
         load_document(_spec(tmp_path, provisions=unknown))
     assert "§9.9" in exc.value.en
+    twice = [*spec["provisions"], {"clause": "§2", "starts": "注："}]
+    with pytest.raises(DocumentError) as exc:
+        load_document(_spec(tmp_path, provisions=twice))
+    assert "listed twice" in exc.value.en
 
 
 # ---- clause IDs elsewhere link here ---------------------------------------------------------------
