@@ -8,5 +8,6 @@ urlpatterns = [
     path("policy/", views.policy, name="policy"),
     path("catalog/", views.catalog, name="catalog"),
     path("classes/", views.classes, name="classes"),
+    path("classes/<str:code>/", views.class_detail, name="class"),
     path("apply/", views.how_to_apply, name="apply"),
 ]

@@ -8,9 +8,11 @@ and the list is shown without that filter: a public page never answers 500 to a 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -26,7 +28,14 @@ from skillfund.portal.document import policy_document
 from skillfund.portal.forms import CatalogFilter, ClassFilter
 from skillfund.programme.models import Programme, RatioTarget, Stage
 from skillfund.programme.selectors import programme_default
-from skillfund.training.open_classes import districts_of, open_class_occupations, open_class_plans, region_names
+from skillfund.training.open_classes import (
+    class_sessions,
+    districts_of,
+    open_class_occupations,
+    open_class_plan,
+    open_class_plans,
+    region_names,
+)
 
 PER_PAGE = 25
 CACHE_SECONDS = 300
@@ -116,6 +125,25 @@ def classes(request: HttpRequest) -> HttpResponse:
         "today": today,
     }
     return render(request, "portal/classes.html", context)
+
+
+@public_page
+def class_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One open class: what it trains, where and when, each session. A class that is not open
+    (not approved, started, full, or no such code) is not found."""
+    today = timezone.localdate()
+    plan = open_class_plan(code=code[:40], today=today)
+    if plan is None:
+        raise Http404
+    sessions = class_sessions(plan)
+    context = {
+        "plan": plan,
+        "place": region_names({plan.region}).get(plan.region),
+        "sessions": sessions,
+        "hours": sum((s.hours for s in sessions), Decimal(0)),
+        "worker_url": worker_url(),
+    }
+    return render(request, "portal/class_detail.html", context)
 
 
 @public_page

@@ -13,7 +13,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from skillfund.regions.models import Region
-from skillfund.training.models import ClassPlan, Enrolment
+from skillfund.training.models import ClassPlan, ClassSession, Enrolment
 
 
 def _places_taken() -> Coalesce:
@@ -43,6 +43,16 @@ def open_class_plans(*, today: date, region: str = "", occupation: str = "") -> 
     if occupation:
         plans = plans.filter(catalog_item__occupation__code=occupation)
     return plans
+
+
+def open_class_plan(*, code: str, today: date) -> ClassPlan | None:
+    """One open class by its code, or None when there is none open by that code."""
+    return open_class_plans(today=today).filter(code=code).first()
+
+
+def class_sessions(class_plan: ClassPlan) -> list[ClassSession]:
+    """The class's sessions in time order: when, how many class hours, the topic (no teacher)."""
+    return list(class_plan.sessions.order_by("starts_at").only("starts_at", "ends_at", "hours", "topic", "class_plan"))
 
 
 def open_class_occupations(*, today: date) -> list[tuple[str, str, str]]:

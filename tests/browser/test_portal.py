@@ -65,7 +65,9 @@ def test_the_english_portal(page):
 def test_no_public_page_is_wider_than_a_phone(phone):
     visit(phone, "/public/notices/")
     notices = [a.get_attribute("href") for a in phone.locator("table.notices a").all()]
-    for path in [*PUBLIC_PAGES, *notices[:1], "/public/notices/objections/"]:
+    visit(phone, "/classes/")
+    classes = [a.get_attribute("href") for a in phone.locator("table.classes a").all()]
+    for path in [*PUBLIC_PAGES, *notices[:1], *classes[:1], "/public/notices/objections/"]:
         visit(phone, path)
         assert_no_horizontal_scroll(phone)
     for path in ["/", "/classes/", "/public/disclosure/"]:

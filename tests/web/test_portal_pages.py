@@ -308,3 +308,34 @@ def test_the_portal_lists_only_approved_plans(world):
     assert plans == world["open"]
     assert all(p.status == ClassPlan.Status.APPROVED for p in plans)
     assert [p.places_left for p in plans] == [30, 12]
+
+
+# ---- one open class -------------------------------------------------------------------------------
+
+
+def test_an_open_class_shows_its_sessions_in_beijing_time(client, world):
+    plan = world["open"][0]
+    response = client.get(reverse("portal:class", args=[plan.code]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "max-age=300" in response["Cache-Control"]
+    assert "焊工（五级/初级工）" in html and "东胜区" in html and "30 / 30" in html and "15" in html  # 5 × 3 hours
+    assert html.count("09:00–12:00") == 5  # the sessions' local times, never UTC (01:00)
+    assert "01:00" not in html and 'href="/me/"' in html
+    assert f'href="{reverse("portal:class", args=[plan.code])}"' in _get(client, "portal:classes").content.decode()
+    english = _get(client, "portal:classes", "en")
+    assert english.status_code == 200
+    client.cookies["django_language"] = "en"
+    assert "Sessions" in client.get(reverse("portal:class", args=[plan.code])).content.decode()
+
+
+def test_a_class_that_is_not_open_is_not_found(client, world):
+    for plan in world["not_open"]:  # full, started, only filed
+        assert client.get(reverse("portal:class", args=[plan.code])).status_code == 404
+    for code in ["no-such-class", "x" * 500, "1' OR '1'='1"]:
+        assert client.get(reverse("portal:class", args=[code])).status_code == 404
+
+
+def test_a_class_page_reads_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    plan = world["open"][0]
+    with django_assert_max_num_queries(3):  # the class, its sessions, its district
+        assert client.get(reverse("portal:class", args=[plan.code])).status_code == 200
