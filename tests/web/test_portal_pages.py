@@ -121,7 +121,7 @@ def test_every_portal_page_answers_the_public_in_both_languages(client, world, n
     assert response.status_code == 200
     assert f'<html lang="{lang}">' in html
     # The portal's own navigation on every page, in the page's language.
-    assert ("政策原文" in html) == (lang == "zh-hans") and ("The policy" in html) == (lang == "en")
+    assert ("政策文件" in html) == (lang == "zh-hans") and ("The policy" in html) == (lang == "en")
     # The same for every visitor in a language: a browser may keep it a few minutes.
     assert "max-age=300" in response["Cache-Control"] and "Cookie" in response["Vary"]
 

@@ -60,7 +60,7 @@ def test_chinese_mode_shows_the_original_first_and_english_mode_the_english(clie
     zh = _policy(client)
     start = zh.index('id="clause-3.3.b"')
     assert zh.index("每人每年可享受不超过3次", start) < zh.index("At most 3 subsidies per person per year", start)
-    assert '<html lang="zh-hans">' in zh and "政策原文" in zh
+    assert '<html lang="zh-hans">' in zh and "政策文件" in zh
 
     en = _policy(client, "en")
     start = en.index('id="clause-3.3.b"')
