@@ -74,3 +74,18 @@ def test_the_compiled_catalog_is_the_written_one(compiled):
             assert compiled.ngettext(msgid, ast.literal_eval(f'"{entry["plural"]}"'), 1) == written
         else:
             assert compiled.gettext(msgid) == written
+
+
+def test_a_label_shared_with_another_catalog_reads_the_same(compiled):
+    """Django takes a label from the first catalog that has it: the portal's must not say otherwise."""
+    others = [p for p in sorted(PORTAL.parent.rglob("locale/zh_Hans/LC_MESSAGES/django.mo")) if PORTAL not in p.parents]
+    assert others
+    for path in others:
+        with path.open("rb") as fh:
+            other = gettext.GNUTranslations(fh)._catalog
+        differing = {
+            key: (value, other[key])
+            for key, value in compiled._catalog.items()
+            if key and key in other and other[key] != value
+        }
+        assert not differing, f"{path.relative_to(PORTAL.parent)}: {differing}"
