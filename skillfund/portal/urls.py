@@ -10,4 +10,5 @@ urlpatterns = [
     path("classes/", views.classes, name="classes"),
     path("classes/<str:code>/", views.class_detail, name="class"),
     path("apply/", views.how_to_apply, name="apply"),
+    path("progress/", views.progress, name="progress"),
 ]

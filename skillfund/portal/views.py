@@ -27,7 +27,8 @@ from skillfund.policy.parameters import default_parameters
 from skillfund.portal.document import policy_document
 from skillfund.portal.forms import CatalogFilter, ClassFilter
 from skillfund.programme.models import Programme, RatioTarget, Stage
-from skillfund.programme.selectors import programme_default
+from skillfund.programme.selectors import programme_default, programmes_of_region
+from skillfund.reports.progress import public_progress
 from skillfund.training.open_classes import (
     class_sessions,
     districts_of,
@@ -36,6 +37,7 @@ from skillfund.training.open_classes import (
     open_class_plans,
     region_names,
 )
+from skillfund.web.dashboard import tables as progress_tables
 
 PER_PAGE = 25
 CACHE_SECONDS = 300
@@ -144,6 +146,50 @@ def class_detail(request: HttpRequest, code: str) -> HttpResponse:
         "worker_url": worker_url(),
     }
     return render(request, "portal/class_detail.html", context)
+
+
+def _shown(table: progress_tables.Table) -> dict:
+    """A progress table as the page prints it (the dashboard's definition of each table)."""
+    return {
+        "key": table.key,
+        "title": table.title,
+        "heads": [(c.head, c.numeric) for c in table.columns],
+        "lines": [
+            {
+                "level": line.level,
+                "cells": [(progress_tables.text(v), c.numeric) for v, c in zip(line.cells, table.columns, strict=True)],
+            }
+            for line in table.lines
+        ],
+        "total": table.total
+        and [(progress_tables.text(v), c.numeric) for v, c in zip(table.total, table.columns, strict=True)],
+    }
+
+
+@public_page
+def progress(request: HttpRequest) -> HttpResponse:
+    """Progress against the targets (§2, Annex): the stages, the total and each department's
+    person-times — the public summary of the target dashboards (reports.progress.public_progress)."""
+    today = timezone.localdate()
+    default = programme_default(year=today.year)
+    programmes = programmes_of_region(default.region) if default else []
+    code = request.GET.get("programme", "")
+    chosen = next((p for p in programmes if p.code == code), default)
+    context: dict = {"programme": chosen, "programmes": programmes}
+    if chosen is not None:
+        summary = public_progress(programme=chosen, today=today)
+        context.update(
+            {
+                "summary": summary,
+                "tables": [
+                    _shown(progress_tables.stage_table(summary)),
+                    _shown(progress_tables.department_table(summary)),
+                ],
+                "count_note": progress_tables.count_note(),
+                "forecast_note": progress_tables.forecast_note(),
+            }
+        )
+    return render(request, "portal/progress.html", context)
 
 
 @public_page

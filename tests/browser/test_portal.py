@@ -13,7 +13,16 @@ from tests.browser.helpers import (
     visit,
 )
 
-PUBLIC_PAGES = ["/", "/policy/", "/catalog/", "/classes/", "/apply/", "/public/notices/", "/public/disclosure/"]
+PUBLIC_PAGES = [
+    "/",
+    "/policy/",
+    "/catalog/",
+    "/classes/",
+    "/apply/",
+    "/progress/",
+    "/public/notices/",
+    "/public/disclosure/",
+]
 
 
 def test_a_visitor_walks_the_portal_from_the_home_page_to_the_clause(page):

@@ -30,7 +30,7 @@ from tests.factories import (
 from tests.funds_helpers import ordos_programme
 
 DONGSHENG, KANGBASHI, EJIN_HORO = "150602", "150603", "150627"
-PUBLIC_PAGES = ["portal:home", "portal:policy", "portal:catalog", "portal:classes", "portal:apply"]
+PUBLIC_PAGES = ["portal:home", "portal:policy", "portal:catalog", "portal:classes", "portal:apply", "portal:progress"]
 # A fixed day, so every class below starts in this year's catalog year.
 TODAY = datetime(2026, 5, 11, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 
