@@ -79,6 +79,6 @@ def test_no_public_page_is_wider_than_a_phone(phone):
     for path in [*PUBLIC_PAGES, *notices[:1], *classes[:1], "/public/notices/objections/"]:
         visit(phone, path)
         assert_no_horizontal_scroll(phone)
-    for path in ["/", "/classes/", "/public/disclosure/"]:
+    for path in ["/", "/classes/", "/progress/", "/public/disclosure/"]:
         visit(phone, path)
         assert_no_serious_axe(phone)
