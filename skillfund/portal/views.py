@@ -54,7 +54,7 @@ def _english() -> bool:
 
 def worker_url() -> str:
     """Where a worker signs in: the worker pages' sign-in once they have one, else their home."""
-    for name in ("worker:login", "worker:home"):
+    for name in ("web:worker:login", "web:worker:home"):
         try:
             return reverse(name)
         except NoReverseMatch:

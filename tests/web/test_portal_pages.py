@@ -30,6 +30,7 @@ from tests.factories import (
 from tests.funds_helpers import ordos_programme
 
 DONGSHENG, KANGBASHI, EJIN_HORO = "150602", "150603", "150627"
+WORKER_SIGN_IN = "/me/login/"  # the worker pages' sign-in (web:worker:login)
 PUBLIC_PAGES = ["portal:home", "portal:policy", "portal:catalog", "portal:classes", "portal:apply", "portal:progress"]
 # A fixed day, so every class below starts in this year's catalog year.
 TODAY = datetime(2026, 5, 11, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -144,7 +145,7 @@ def test_the_home_page_is_the_public_home_not_a_staff_sign_in(client, world):
     # Links to every public page, and a way in for workers and for staff.
     for name in ["portal:policy", "portal:catalog", "portal:classes", "portal:apply", "notices:list", "reports:index"]:
         assert f'href="{reverse(name)}"' in html
-    assert 'href="/me/"' in html and f'href="{reverse("web:login")}"' in html
+    assert f'href="{WORKER_SIGN_IN}"' in html and f'href="{reverse("web:login")}"' in html
     assert "2个培训班正在招生" in html
 
 
@@ -232,7 +233,7 @@ def test_open_classes_are_the_approved_ones_ahead_with_places_left(client, world
     assert "华夏职业技能培训学校" in html and "个人申领" in html
     for plan in world["not_open"]:
         assert plan.start_date.isoformat() not in html or plan.start_date == world["open"][0].start_date
-    assert 'href="/me/"' in html  # how to enrol: the worker pages
+    assert f'href="{WORKER_SIGN_IN}"' in html  # how to enrol: the worker pages
 
 
 def test_open_classes_filter_by_district_and_occupation(client, world):
@@ -320,7 +321,7 @@ def test_an_open_class_shows_its_sessions_in_beijing_time(client, world):
     assert response.status_code == 200 and "max-age=300" in response["Cache-Control"]
     assert "焊工（五级/初级工）" in html and "东胜区" in html and "30 / 30" in html and "15" in html  # 5 × 3 hours
     assert html.count("09:00–12:00") == 5  # the sessions' local times, never UTC (01:00)
-    assert "01:00" not in html and 'href="/me/"' in html
+    assert "01:00" not in html and f'href="{WORKER_SIGN_IN}"' in html
     assert f'href="{reverse("portal:class", args=[plan.code])}"' in _get(client, "portal:classes").content.decode()
     english = _get(client, "portal:classes", "en")
     assert english.status_code == 200
