@@ -31,6 +31,9 @@ def test_a_visitor_walks_the_portal_from_the_home_page_to_the_clause(page):
     assert page.get_by_role("link", name="劳动者登录（手机号码）").is_visible()
     assert_cjk_rendered(page)
     assert_no_serious_axe(page)
+    page.get_by_role("link", name="劳动者登录（手机号码）").click()
+    page.wait_for_url(re.compile(r"/me/login/$"))  # the worker's sign-in, not the staff's
+    visit(page, "/")
 
     page.get_by_role("navigation", name="公共服务门户").get_by_role("link", name="申领指南").click()
     assert page.get_by_role("heading", level=1).inner_text() == "申领指南"
