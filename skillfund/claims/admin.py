@@ -26,6 +26,7 @@ from skillfund.accounts.models import Role
 from skillfund.claims import applying, selectors
 from skillfund.claims.decisions import decision_lines
 from skillfund.claims.models import Application, Claim, Decision, Grant, QuotaTally
+from skillfund.claims.names import decision_names
 from skillfund.claims.review import application_step
 from skillfund.claims.workflow import STEPS, Status, Step
 from skillfund.core.errors import DomainError
@@ -287,9 +288,11 @@ class ApplicationAdmin(ScopedModelAdmin):
         )[0]
         english = _english()
         lines = []
-        for line in selectors.claim_lines(application):
+        claim_lines = selectors.claim_lines(application)
+        names = decision_names(line.decision for line in claim_lines)
+        for line in claim_lines:
             checks = (
-                [(_MARK[c.status], c.clause, c.en if english else c.zh) for c in decision_lines(line.decision)]
+                [(_MARK[c.status], c.clause, c.en if english else c.zh) for c in decision_lines(line.decision, names)]
                 if line.decision
                 else []
             )
