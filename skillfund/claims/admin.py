@@ -29,6 +29,7 @@ from skillfund.claims.models import Application, Claim, Decision, Grant, QuotaTa
 from skillfund.claims.names import decision_names
 from skillfund.claims.review import application_step
 from skillfund.claims.workflow import STEPS, Status, Step
+from skillfund.core.audit_names import role_label
 from skillfund.core.errors import DomainError
 from skillfund.funds import payments
 from skillfund.notices import selectors as notice_selectors
@@ -312,6 +313,7 @@ class ApplicationAdmin(ScopedModelAdmin):
         events = list(application.events.select_related("actor").order_by("at", "id"))
         for event in events:
             event.label = _step_label(STEPS[event.step]) if event.step in STEPS else event.step
+            event.role_label = role_label(event.actor_role) if event.actor_role else ""
         context = self._context(
             request,
             application,

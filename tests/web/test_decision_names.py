@@ -9,8 +9,11 @@ import re
 from datetime import date
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 
+from skillfund.accounts.models import Role
 from skillfund.catalog.models import CertificateKind
 from skillfund.claims.actions import claim_decide, claim_grant, claim_submit
 from skillfund.claims.decisions import decision_lines
@@ -20,7 +23,7 @@ from skillfund.claims.preview import class_previews
 from skillfund.claims.review import application_create, application_step
 from skillfund.policy.explain import Names, explain
 from skillfund.regions import names as regions
-from tests.factories import make_catalog_item, make_class_plan, make_occupation, make_person
+from tests.factories import UserFactory, make_catalog_item, make_class_plan, make_occupation, make_person
 from tests.web.review_helpers import make_world
 from tests.web.test_worker_pages import bind
 
@@ -221,3 +224,29 @@ def test_region_labels_name_counties_with_the_place_above_them():
     assert labels["110105"][0] == "北京市朝阳区"
     assert labels["110100"] == ("北京市", "Beijing")  # a municipality's prefecture-level area
     assert labels["429000"][0] == "湖北省省直辖县级行政区划"
+
+
+def test_the_region_filter_names_a_code_in_the_users_language():
+    template = Template("{% load skillfund %}{{ code|region_name }}")
+    with translation.override("zh-hans"):
+        assert template.render(Context({"code": "150602"})) == "鄂尔多斯市东胜区"
+        assert template.render(Context({"code": "159999"})) == "159999"  # not listed: as it is
+    with translation.override("en"):
+        assert template.render(Context({"code": "150602"})) == "Dongsheng District, Ordos"
+
+
+def test_the_back_offices_application_page_names_the_actors_role(client, claims):
+    _person, decided = claims
+    department, institution, people = make_world()
+    application = application_create(
+        kind=Application.Kind.PROJECT,
+        department=department,
+        applicant=institution,
+        claims=[decided["again"].claim],
+        actor=people["institution"],
+    )
+    application_step(application=application, step="submit", actor=people["institution"])
+    client.force_login(UserFactory(role=Role.SYSADMIN, is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:claims_application_change", args=[application.pk])).content.decode()
+    assert "(培训机构经办人)" in page and "(institution_operator)" not in page
+    assert "电工（6-31-01-03）" in page  # the checks there are named too
