@@ -140,6 +140,14 @@ def test_the_default_list_is_my_work(client, world):
     assert application.reference in client.get(url + "?work=all").content.decode()
 
 
+def test_an_applicant_sees_its_own_applications_under_review_by_default(client, world):
+    """Issue 10: the default filter hid an operator's own submitted application ("0 of 1")."""
+    application, people = world
+    client.force_login(people["institution"])
+    html = client.get(reverse("admin:claims_application_changelist")).content.decode()
+    assert application.reference in html
+
+
 def test_hr_publishes_a_notice_with_the_list_action_and_approval_waits_for_it(client, world):
     application, people = world
     application_step(application=application, step="verify", actor=people["department"], reason="ok")

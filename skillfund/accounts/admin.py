@@ -85,12 +85,36 @@ class SecurityRecordAdmin(ScopedModelAdmin):
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(SecurityRecordAdmin):
-    # The secret key is never shown.
-    fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
-    list_display = ("user", "name", "confirmed", "last_used_at", "throttling_failure_count")
+    # The secret key is never shown. django-otp's fields have no translated names: the columns do.
+    fields = ("device_user", "device_name", "device_confirmed", "created", "last_used", "failures")
+    list_display = fields
     list_filter = ("confirmed",)
     search_fields = ("user__username",)
     list_select_related = ("user",)
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def device_user(self, device):
+        return device.user
+
+    @admin.display(description=_("device name"))
+    def device_name(self, device):
+        return device.name
+
+    @admin.display(description=_("confirmed"), boolean=True, ordering="confirmed")
+    def device_confirmed(self, device):
+        return device.confirmed
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created(self, device):
+        return device.created_at
+
+    @admin.display(description=_("last used at"), ordering="last_used_at")
+    def last_used(self, device):
+        return device.last_used_at
+
+    @admin.display(description=_("failed codes in a row"))
+    def failures(self, device):
+        return device.throttling_failure_count
 
 
 class UnlockForm(ActionForm):

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
     key = models.CharField(_("idempotency key"), max_length=100)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=300)
+    method = models.CharField(max_length=8, verbose_name=_("method"))
+    path = models.CharField(max_length=300, verbose_name=_("path"))
     body_hash = models.CharField(_("request hash"), max_length=64)
     # 0 while the first request is still running (only for requests that commit in several steps).
     response_status = models.PositiveSmallIntegerField(_("response status"), default=0)

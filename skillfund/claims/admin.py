@@ -147,13 +147,19 @@ class MyWorkFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [("mine", _("waiting for me")), ("all", _("all applications"))]
 
+    def _current(self, request) -> str:
+        # An applicant's list opens on all of its own applications: "waiting for me" would hide the
+        # ones under review (an enterprise saw "0 of 1"). Reviewers open on what waits for them.
+        applicant = request.user.role in (Role.INSTITUTION_OPERATOR, Role.ENTERPRISE_OPERATOR)
+        return self.value() or ("all" if applicant else "mine")
+
     def queryset(self, request, queryset):
-        if self.value() == "all":
+        if self._current(request) == "all":
             return queryset
         return queryset.filter(selectors.my_work(request.user))
 
     def choices(self, changelist):
-        current = self.value() or "mine"
+        current = self._current(self.request)
         for value, label in self.lookup_choices:
             yield {
                 "selected": current == value,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,8 +36,8 @@ class AuditRecord(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    prev_hash = models.CharField(max_length=64)  # the previous record's MAC
-    hash = models.CharField(max_length=64, unique=True)  # HMAC-SHA256 (hex): see core/audit.py
+    prev_hash = models.CharField(max_length=64, verbose_name=_("prev hash"))  # the previous record's MAC
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("hash"))  # HMAC-SHA256 (hex): see core/audit.py
 
     class Meta:
         verbose_name = _("audit record")
@@ -46,4 +47,4 @@ class AuditRecord(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(seq__gte=1), name="core_auditrecord_seq_positive")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.target_label}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.target_label}"

@@ -186,9 +186,10 @@ class Transaction(_AppendOnly):
         verbose_name=_("reverses"),
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True, null=True, blank=True)
-    fingerprint = models.CharField(max_length=64, help_text=_("Hash of the request, to tell a retry from a conflict"))
+    fingerprint = models.CharField(max_length=64, help_text=_("Hash of the request, to tell a retry from a conflict"), verbose_name=_("fingerprint"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("actor"),
     )
 
     class Meta:
@@ -215,8 +216,8 @@ class Transaction(_AppendOnly):
 
 
 class Posting(_AppendOnly):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings", verbose_name=_("transaction"))
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", verbose_name=_("account"))
     amount = models.DecimalField(_("amount (CNY, debit +, credit −)"), **MONEY)
 
     class Meta:
@@ -255,10 +256,12 @@ class DepartmentBudget(models.Model):
     late = models.BooleanField(_("late"), default=False, help_text=_("First reported after the deadline (§4.2.b)"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("submitted by"),
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
@@ -285,7 +288,8 @@ class PaymentBatch(models.Model):
 
     reference = models.CharField(_("batch reference"), max_length=40, unique=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -302,7 +306,7 @@ class PaymentLine(models.Model):
     """One approved application in a batch: who is paid, how much, and — once paid — the ledger
     transaction and, later, the bank's reference. The amount rule is in `funds.payments`."""
 
-    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="lines")
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="lines", verbose_name=_("batch"))
     application = models.ForeignKey(
         "claims.Application", on_delete=models.PROTECT, related_name="payment_lines", verbose_name=_("application")
     )

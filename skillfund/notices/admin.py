@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -170,7 +171,7 @@ class ObjectionAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{objection.receipt}: {_('decided')}", messages.SUCCESS)
                 return redirect(reverse("admin:notices_objection_changelist") + "?outcome=undecided")
         group = list(objection.group.objections.order_by("filed_at")) if objection.group_id else [objection]
-        note = "；".join(f"{o.receipt}（{o.filed_at:%Y-%m-%d %H:%M}）{o.text[:200]}" for o in group)
+        note = "；".join(f"{o.receipt}（{timezone.localtime(o.filed_at):%Y-%m-%d %H:%M}）{o.text[:200]}" for o in group)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

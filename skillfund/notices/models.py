@@ -102,9 +102,9 @@ class ObjectionGroup(models.Model):
     application = models.ForeignKey(
         "claims.Application", on_delete=models.PROTECT, related_name="objection_groups", verbose_name=_("application")
     )
-    source_hash = models.CharField(max_length=64)
-    text_key = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
+    source_hash = models.CharField(max_length=64, verbose_name=_("source hash"))
+    text_key = models.CharField(max_length=64, verbose_name=_("text key"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("objection group")
@@ -120,11 +120,11 @@ class ObjectionDecision(models.Model):
     group (one-to-one). `reason` is public (shown under the receipt number); the department's
     opinion is for the back office."""
 
-    group = models.OneToOneField(ObjectionGroup, on_delete=models.PROTECT, related_name="decision")
+    group = models.OneToOneField(ObjectionGroup, on_delete=models.PROTECT, related_name="decision", verbose_name=_("group"))
     upheld = models.BooleanField(_("objection upheld"))
     reason = models.TextField(_("reasons (public)"))
     department_opinion = models.TextField(_("the department's opinion"))
-    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"))
     reopened = models.BooleanField(_("sent the application back to the department"))
 

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skillfund.regions.codes import validate_region_code
@@ -48,8 +49,8 @@ class Person(models.Model):
         related_name="owned_persons",
         verbose_name=_("record owner"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("person")
@@ -113,7 +114,7 @@ class PersonStatus(models.Model):
         verbose_name=_("source department"),
     )
     source_document = models.CharField(_("source document or list"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("person status")
@@ -137,15 +138,15 @@ class PersonStatus(models.Model):
 class RosterEntry(models.Model):
     """Which organization put a person on its roster: the basis of organization scoping."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roster_entries")
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="roster")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roster_entries", verbose_name=_("person"))
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="roster", verbose_name=_("organization"))
     # Linking a person another organization registered pulls them into this one's scope: recorded.
     linked_existing = models.BooleanField(_("linked an existing record"), default=False)
     linked_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("linked by")
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("roster entry")
@@ -163,8 +164,8 @@ class RosterEntry(models.Model):
 class RosterImport(models.Model):
     """One roster file imported: what it was and what it changed."""
 
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, null=True, blank=True)
-    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("organization"))
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("actor"))
     file_name = models.CharField(_("file name"), max_length=200)
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField(_("rows"))
@@ -172,7 +173,7 @@ class RosterImport(models.Model):
     # Known persons are never updated by an import: a difference becomes a change request.
     change_requests = models.PositiveIntegerField(_("change requests"), default=0)
     statuses_created = models.PositiveIntegerField(_("statuses created"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("roster import")
@@ -180,7 +181,7 @@ class RosterImport(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.file_name} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
 
 
 class PersonChangeRequest(models.Model):
@@ -198,7 +199,7 @@ class PersonChangeRequest(models.Model):
         FORM = "form", _("back-office form")
         ROSTER_IMPORT = "roster_import", _("roster import")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="change_requests")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("person"))
     requested_by = models.ForeignKey(
         "accounts.User",
         on_delete=models.PROTECT,
@@ -208,10 +209,11 @@ class PersonChangeRequest(models.Model):
         verbose_name=_("requested by"),
     )
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("organization"),
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
-    roster_import = models.ForeignKey("RosterImport", on_delete=models.PROTECT, null=True, blank=True)
+    roster_import = models.ForeignKey("RosterImport", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("roster import"))
     changes = models.JSONField(_("changes"), help_text=_("{field: {old, new}}"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
@@ -219,7 +221,7 @@ class PersonChangeRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("person change request")
@@ -254,19 +256,20 @@ class DeclaredCategory(models.Model):
         DECLARED = "declared", _("declared, not confirmed")
         CONFIRMED = "confirmed", _("confirmed")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="declared_categories")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="declared_categories", verbose_name=_("person"))
     kind = models.CharField(_("status"), max_length=24, choices=StatusKind.choices)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     declared_by = models.ForeignKey(
         "organizations.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("declared through")
     )
-    roster_import = models.ForeignKey(RosterImport, on_delete=models.PROTECT, null=True, blank=True)
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("roster import"))
     declared_on = models.DateField(_("declared on"))
     status = models.CharField(_("confirmation"), max_length=10, choices=Status.choices, default=Status.DECLARED)
     # Several organizations may declare the same status: one confirmed status answers them all.
     confirmed_status = models.ForeignKey(
-        PersonStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
+        PersonStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations",
+        verbose_name=_("confirmed status"),
     )
     confirmed_by = models.ForeignKey(
         "accounts.User",

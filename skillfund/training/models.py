@@ -129,8 +129,8 @@ class ClassPlan(models.Model):
         _("late-filing override reason"), blank=True, help_text=_("The approver's reason for accepting a late plan")
     )
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("class plan")
@@ -369,7 +369,7 @@ class Employment(models.Model):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("empty = still employed"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("employment (以工代训)")
