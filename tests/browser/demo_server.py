@@ -1,0 +1,135 @@
+"""A demo server for the browser tests and scripts/screenshots.py: a SQLite demo database built once
+(`build_demo`), copied and served by `skillfund runserver` on a free loopback port (`start_server`)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_START_SECONDS = 60
+# Environment variables of the test run that must not reach the demo server (it has its own database).
+_NOT_FOR_SERVER = (
+    "DATABASE_URL",
+    "DATABASE_OWNER_URL",
+    "SKILLFUND_TEST_DB_NAME",
+    "REDIS_URL",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+
+class DemoServerError(RuntimeError):
+    pass
+
+
+def server_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_SERVER}
+    env.update(
+        SKILLFUND_ENV="dev",
+        SKILLFUND_DATA_DIR=str(data_dir),
+        DATABASE_URL=f"sqlite:///{data_dir / 'skillfund.sqlite3'}",
+        SKILLFUND_REQUIRE_2FA="0",
+        DJANGO_DEBUG="1",
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="ERROR",
+    )
+    local_env = data_dir / "local.env"
+    if local_env.exists():  # the folder's own keys, never any of the calling environment
+        for line in local_env.read_text().splitlines():
+            env.pop(line.split("=", 1)[0], None)
+    return env
+
+
+def _skillfund(*args: str, env: dict[str, str], log: Path) -> None:
+    with log.open("ab") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "skillfund", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    if done.returncode:
+        raise DemoServerError(f"`skillfund {' '.join(args)}` failed; its output: {log}\n{log.read_text()[-3000:]}")
+
+
+def build_demo(data_dir: Path, *, persons: int = 120) -> Path:
+    """migrate + setup_demo into an empty folder with fresh random keys (local.env), as scripts/run.sh does."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "DJANGO_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(48)).decode(),
+        "SKILLFUND_ID_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "SKILLFUND_ID_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "SKILLFUND_AUDIT_KEY": base64.b64encode(os.urandom(32)).decode(),
+    }
+    (data_dir / "local.env").write_text("".join(f"{k}={v}\n" for k, v in keys.items()))
+    env = server_env(data_dir)
+    log = data_dir / "setup.log"
+    _skillfund("migrate", "--noinput", "-v0", env=env, log=log)
+    _skillfund("setup_demo", "--persons", str(persons), env=env, log=log)
+    return data_dir
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    base: str
+    data_dir: Path
+    log: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def url(self, path: str = "/") -> str:
+        return self.base + path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_server(pristine: Path, into: Path) -> Server:
+    """Copy the pristine demo folder and serve it; the caller stops it (`stop_server`)."""
+    data_dir = into / "data"
+    shutil.copytree(pristine, data_dir)
+    env = server_env(data_dir)
+    port = _free_port()
+    log = into / "server.log"
+    out = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skillfund", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    out.close()
+    server = Server(base=f"http://127.0.0.1:{port}", data_dir=data_dir, log=log, process=process)
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DemoServerError(f"the demo server stopped at start:\n{server.output()[-3000:]}")
+        try:
+            with urllib.request.urlopen(server.url("/login/"), timeout=5) as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    stop_server(server)
+    raise DemoServerError(f"the demo server did not answer within {SERVER_START_SECONDS} s:\n{server.output()[-3000:]}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
