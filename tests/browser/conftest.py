@@ -8,7 +8,7 @@
 - `browser` (module): chromium headless from /usr/bin/chromium (never `playwright install`).
 - `page` (desktop 1366x900, zh-hans, Asia/Shanghai) and `phone` (390x844, mobile, touch): each test gets a
   new context; a response ≥ 500, an uncaught page error or a console error fails the test at teardown
-  (`allow_console(page, "text")` lets a test expect one, e.g. the 404 of another organization's record).
+  (`allow_console(page, "text")` lets a test expect one). A page's own 4xx is the test's to check (`visit`).
 - helpers (helpers.py): `sign_in(page, username)`, `visit(page, path)`, `assert_no_serious_axe(page)`,
   `assert_cjk_rendered(page)`, `assert_no_horizontal_scroll(page)`.
 

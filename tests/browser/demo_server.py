@@ -7,6 +7,7 @@ import base64
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -93,6 +94,18 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        """Read the server's own database (read-only), e.g. a captcha's answer; tests never write to it."""
+        uri = f"file:{self.data_dir / 'skillfund.sqlite3'}?mode=ro"
+        with sqlite3.connect(uri, uri=True, timeout=30) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def captcha_answer(self, hashkey: str) -> str:
+        """The characters of a captcha picture (django-simple-captcha keeps them in its store)."""
+        rows = self.query("SELECT response FROM captcha_captchastore WHERE hashkey = ?", hashkey)
+        assert rows, f"no captcha {hashkey}"
+        return rows[0][0]
 
 
 def start_server(pristine: Path, into: Path) -> Server:
