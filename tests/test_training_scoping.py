@@ -199,3 +199,16 @@ def test_training_add_pages_load_and_record_pages_are_read_only(client, world, m
     if obj is not None:
         html = client.get(reverse(f"admin:training_{model}_change", args=[obj.pk])).content.decode()
         assert 'name="_save"' not in html
+
+
+def test_the_decision_link_shows_only_to_users_the_actions_accept(client, world):
+    """Issue 10: "approve or return" showed to users who may not use it (the plan's institution)."""
+    plan = make_class_plan(
+        approve=False, department=world["user_a"].organization, institution=world["plan_a"].institution
+    )
+    decide = reverse("admin:training_classplan_decide", args=[plan.pk])
+    change = reverse("admin:training_classplan_change", args=[plan.pk])
+    client.force_login(world["user_x"])  # the institution that runs it
+    assert decide not in client.get(change).content.decode()
+    client.force_login(world["user_a"])  # its department
+    assert decide in client.get(change).content.decode()

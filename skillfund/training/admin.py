@@ -36,6 +36,7 @@ from skillfund.training.actions.plans import (
     class_plan_create,
     class_plan_file,
     class_plan_reject,
+    may_decide,
 )
 from skillfund.training.actions.results import assessment_record, certificate_record
 from skillfund.training.actions.work import employment_create, work_training_month_record
@@ -198,6 +199,13 @@ class ClassPlanAdmin(ActionAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        # "Approve or reject" is offered only to a user the decision actions accept.
+        fields = super().get_fields(request, obj)
+        if obj is None or not may_decide(request.user, obj):
+            fields = [f for f in fields if f != "decide_link"]
+        return fields
 
     def write(self, request, data):
         return class_plan_create(actor=request.user, **data)

@@ -338,6 +338,16 @@ def _ensure_may_decide(actor: Any, plan: ClassPlan) -> None:
         )
 
 
+def may_decide(actor: Any, plan: ClassPlan) -> bool:
+    """Whether `actor` may approve or return `plan` (the rule of `_ensure_may_decide`), so pages
+    offer the decision only to those the actions accept."""
+    try:
+        _ensure_may_decide(actor, plan)
+    except RecordError:
+        return False
+    return plan.status == ClassPlan.Status.FILED or plan.status in EDITABLE
+
+
 @transaction.atomic
 def class_plan_approve(
     *, class_plan: ClassPlan, actor: Any, late_reason: str = "", now: datetime | None = None
