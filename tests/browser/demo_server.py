@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +88,7 @@ class Server:
     base: str
     data_dir: Path
     log: Path
-    process: subprocess.Popen = field(repr=False)
+    process: subprocess.Popen | None = field(default=None, repr=False)
 
     def url(self, path: str = "/") -> str:
         return self.base + path
@@ -108,31 +109,40 @@ class Server:
         return rows[0][0]
 
 
-def start_server(pristine: Path, into: Path) -> Server:
+def start_server(pristine: Path, into: Path, *, at: datetime | None = None) -> Server:
     """Copy the pristine demo folder and serve it; the caller stops it (`stop_server`)."""
     data_dir = into / "data"
     shutil.copytree(pristine, data_dir)
-    env = server_env(data_dir)
-    port = _free_port()
-    log = into / "server.log"
-    out = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "skillfund", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    out.close()
-    server = Server(base=f"http://127.0.0.1:{port}", data_dir=data_dir, log=log, process=process)
+    server = Server(base=f"http://127.0.0.1:{_free_port()}", data_dir=data_dir, log=into / "server.log")
+    _serve(server, at)
+    return server
+
+
+def restart_server(server: Server, *, at: datetime | None = None) -> None:
+    """Serve the same folder again on the same address, its clock at `at` (then ticking), e.g. after a
+    class has ended or a notice has closed; sessions older than the idle timeout are then gone."""
+    stop_server(server)
+    _serve(server, at)
+
+
+def _serve(server: Server, at: datetime | None) -> None:
+    env = server_env(server.data_dir)
+    command = [sys.executable, "-m", "skillfund", "runserver", "--noreload", server.base.removeprefix("http://")]
+    if at is not None:  # the same command under a moved clock (tests/browser/clock.py, time-machine)
+        env["SKILLFUND_BROWSER_NOW"] = at.isoformat()
+        command[1:3] = ["-m", "tests.browser.clock"]
+    with server.log.open("ab") as out:
+        out.write(f"\n== serving{' at ' + at.isoformat() if at else ''} ==\n".encode())
+        out.flush()
+        server.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if server.process.poll() is not None:
             raise DemoServerError(f"the demo server stopped at start:\n{server.output()[-3000:]}")
         try:
             with urllib.request.urlopen(server.url("/login/"), timeout=5) as response:
                 if response.status == 200:
-                    return server
+                    return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
     stop_server(server)
@@ -140,6 +150,8 @@ def start_server(pristine: Path, into: Path) -> Server:
 
 
 def stop_server(server: Server) -> None:
+    if server.process is None or server.process.poll() is not None:
+        return
     server.process.terminate()
     try:
         server.process.wait(timeout=10)
