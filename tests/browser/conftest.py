@@ -80,8 +80,22 @@ def server(demo_data, tmp_path_factory) -> Iterator[Server]:
         pytest.fail(str(exc), pytrace=False)
     yield running
     stop_server(running)
-    tracebacks = [chunk for chunk in running.output().split("\n\n") if "Traceback (most recent call last)" in chunk]
-    assert not tracebacks, "the server logged errors:\n" + "\n\n".join(tracebacks)[-4000:]
+    errors = server_errors(running.output())
+    assert not errors, "the server logged errors:\n" + "\n\n".join(errors)[-6000:]
+
+
+def server_errors(log: str) -> list[str]:
+    """Each 500 the server answered (Django logs "Internal Server Error" with its traceback; a 403 or 404
+    is logged too, as a warning, and is not an error here), or a traceback outside a request."""
+    found, lines = [], log.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith("Internal Server Error") or (
+            line.startswith("Traceback (most recent call last)")
+            and not (n and lines[n - 1].startswith(("Internal Server Error", "Forbidden", "Not Found", "Bad Request")))
+        ):
+            end = next((m for m in range(n + 1, len(lines)) if lines[m].startswith("[")), len(lines))
+            found.append("\n".join(lines[n : min(end, n + 60)]))
+    return found
 
 
 # ---------------------------------------------------------------- chromium ----------------------------
