@@ -230,8 +230,14 @@ def main() -> int:
         finally:
             stop_server(server)
     if not args.only:
-        for stale in set(OUT.glob("*.png")) - {OUT / s.file for s in shots}:
-            stale.unlink()
+        # Remove only this script's own earlier shots (listed in its index) that it did not make again;
+        # pictures others put in docs/screenshots stay.
+        index = OUT / "README.md"
+        earlier = (
+            set(re.findall(r"\]\(([\w.-]+\.png)\)", index.read_text(encoding="utf-8"))) if index.exists() else set()
+        )
+        for stale in earlier - {s.file for s in shots}:
+            (OUT / stale).unlink(missing_ok=True)
         _write_index(shots)
         _write_readme_section(shots)
     print(f"{len(shots)} screenshots in {OUT.relative_to(ROOT)}")
