@@ -215,7 +215,7 @@ def _write_readme_section(shots: list[Shot]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=[], help="shoot only names starting with these")
-    parser.add_argument("--persons", type=int, default=120)
+    parser.add_argument("--persons", type=int, default=300)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="skillfund-shots-") as tmp:

@@ -65,7 +65,7 @@ def demo_data(tmp_path_factory) -> Path:
     _chromium_available()
     try:
         return build_demo(
-            tmp_path_factory.mktemp("browser-demo"), persons=int(os.environ.get("SKILLFUND_BROWSER_PERSONS", "120"))
+            tmp_path_factory.mktemp("browser-demo"), persons=int(os.environ.get("SKILLFUND_BROWSER_PERSONS", "300"))
         )
     except DemoServerError as exc:
         pytest.fail(str(exc), pytrace=False)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import socket
@@ -27,6 +28,9 @@ _NOT_FOR_SERVER = (
     "REDIS_URL",
     "DJANGO_SETTINGS_MODULE",
 )
+
+
+PEOPLE = "people.json"  # written by build_demo (tests/browser/demo_people.py), read by Server.people
 
 
 class DemoServerError(RuntimeError):
@@ -74,6 +78,16 @@ def build_demo(data_dir: Path, *, persons: int = 120) -> Path:
     log = data_dir / "setup.log"
     _skillfund("migrate", "--noinput", "-v0", env=env, log=log)
     _skillfund("setup_demo", "--persons", str(persons), env=env, log=log)
+    with log.open("ab") as out:  # the operators' persons with their ID numbers, for roster files (tests only)
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.browser.demo_people", str(data_dir / PEOPLE)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    if done.returncode:
+        raise DemoServerError(f"listing the demo's people failed:\n{log.read_text()[-3000:]}")
     return data_dir
 
 
@@ -101,6 +115,11 @@ class Server:
         uri = f"file:{self.data_dir / 'skillfund.sqlite3'}?mode=ro"
         with sqlite3.connect(uri, uri=True, timeout=30) as connection:
             return connection.execute(sql, params).fetchall()
+
+    def people(self, username: str = "institution") -> list[dict]:
+        """The persons on an operator account's roster when the demo was set up, with their ID numbers
+        and names (a clerk's paper list: the pages show them masked). See demo_people.py."""
+        return json.loads((self.data_dir / PEOPLE).read_text(encoding="utf-8"))[username]
 
     def captcha_answer(self, hashkey: str) -> str:
         """The characters of a captcha picture (django-simple-captcha keeps them in its store)."""

@@ -58,3 +58,8 @@ def test_the_server_restarts_on_a_moved_clock(page, server):
     finally:
         restart_server(server)
     assert str(datetime.now(UTC).year) in visit(page, "/login/").headers["date"]
+
+
+def test_the_institutions_people_are_listed_for_roster_files(server):
+    people = server.people("institution")
+    assert people and all(len(p["id_number"]) == 18 and p["name"] for p in people)
