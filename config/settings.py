@@ -66,6 +66,12 @@ SKILLFUND_ID_REVEAL_ROLES = env("SKILLFUND_ID_REVEAL_ROLES", "hr_staff,auditor")
 # MLPS level 3: staff need a second factor. Only a non-production demo may relax it.
 SKILLFUND_REQUIRE_2FA = env("SKILLFUND_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
 OTP_TOTP_ISSUER = "SkillFund"
+# Workers sign in with a mobile number and a code sent by SMS (accounts/sms.py): a dotted path to
+# the backend. The demo prints messages to the console; production names its provider's backend
+# (the system checks refuse the console and test backends there).
+SKILLFUND_SMS_BACKEND = env("SKILLFUND_SMS_BACKEND", "" if PRODUCTION else "skillfund.accounts.sms.ConsoleBackend")
+SKILLFUND_SMS_GATEWAY_URL = env("SKILLFUND_SMS_GATEWAY_URL", "")  # for sms.HttpGatewayBackend
+SKILLFUND_SMS_GATEWAY_TOKEN = env("SKILLFUND_SMS_GATEWAY_TOKEN", "")
 SKILLFUND_POLICY_DATA = Path(env("SKILLFUND_POLICY_DATA", BASE_DIR / "policy_data"))
 # The GB/T 2260 code of the city the deployment serves: its programme is the public pages' default
 # when several cities' programmes are loaded (empty: the region of the first programme loaded).

@@ -14,4 +14,6 @@ env -i PATH="$PATH" HOME="${HOME:-/tmp}" \
     SKILLFUND_ID_INDEX_KEY="$(key)" \
     SKILLFUND_AUDIT_KEY="$(key)" \
     DJANGO_ALLOWED_HOSTS=skills.example.gov.cn \
+    SKILLFUND_SMS_BACKEND=skillfund.accounts.sms.HttpGatewayBackend \
+    SKILLFUND_SMS_GATEWAY_URL=https://sms.example.gov.cn/send \
     "$PY" manage.py check --deploy --fail-level WARNING

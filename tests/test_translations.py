@@ -47,7 +47,7 @@ def _python_messages() -> Iterator[tuple[str, str | None, str]]:
                 yield f"{path.relative_to(ROOT)}:{node.lineno}", None, strings[0]
 
 
-_CALL = re.compile(r"\b(n?p?gettext)\(\s*((?:(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\s*,?\s*){1,2})")
+_CALL = re.compile(r"\b(n?p?gettext)\(\s*((?:u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\s*,?\s*){1,2})")
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 

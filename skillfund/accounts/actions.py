@@ -14,8 +14,8 @@ from django.db import models, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skillfund.accounts import permissions
-from skillfund.accounts.models import Role, User
-from skillfund.accounts.scoping import KNOWN_ROLES, role_of
+from skillfund.accounts.models import STAFF_ROLES, Role, User
+from skillfund.accounts.scoping import role_of
 from skillfund.core import audit, exports
 from skillfund.core.errors import DomainError
 
@@ -34,12 +34,19 @@ NOT_PERMITTED = (
     "Only the system administrator changes roles and access",
 )
 OWN_ACCESS = ("segregation_of_duties", "不能更改自己的角色或权限", "Nobody changes their own role or access")
+WORKER_ROLE = (
+    "worker_by_binding",
+    "劳动者账号只能由本人用手机号登录并实名绑定产生，不能在后台设置或改为其他角色",
+    "A worker account comes only from the worker's own sign-in and real-name binding; the back office "
+    "neither gives nor takes that role",
+)
 
 
 @transaction.atomic
 def user_save(*, actor: Any, user: User, created: bool) -> User:
-    """Create or update an account. Every role works in the back office, so a role means staff
-    access; no role means none (deny by default). Superuser status is never granted: roles, not
+    """Create or update an account. Every staff role works in the back office, so such a role means
+    staff access; no role means none (deny by default), and so does the worker's role, which
+    only accounts/workers.py gives. Superuser status is never granted: roles, not
     Django's superuser flag, decide what a person may do.
 
     A change of role, organization or active flag is the system administrator's, on someone
@@ -47,7 +54,9 @@ def user_save(*, actor: Any, user: User, created: bool) -> User:
     before = None
     if not created:
         before = User.objects.select_for_update().filter(pk=user.pk).values(*_AUDITED).get()
-    user.is_staff = user.role in KNOWN_ROLES
+    if (user.role == Role.WORKER) != ((before or {}).get("role") == Role.WORKER):
+        raise DomainError(*WORKER_ROLE)
+    user.is_staff = user.role in STAFF_ROLES
     access_changed = created or any(before[f] != getattr(user, f) for f in ACCESS_FIELDS)
     if access_changed and not created and getattr(actor, "pk", None) == user.pk:
         raise DomainError(*OWN_ACCESS)

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from skillfund.accounts import permissions, scoping
 from skillfund.accounts.actions import record_delete, record_save
+from skillfund.accounts.models import STAFF_ROLES
 
 
 class ScopedAdminMixin:
@@ -136,10 +137,11 @@ def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse
 
 
 def admin_has_permission(request: HttpRequest) -> bool:
-    """Any known role may enter the back office (what it sees there is scoped); with the second
-    factor required, only after verifying it (the middleware also enforces this)."""
+    """Any staff role may enter the back office (what it sees there is scoped); with the second
+    factor required, only after verifying it (the middleware also enforces this). A worker
+    (accounts/workers.py) never does: their pages are /me/."""
     user = request.user
-    if scoping.role_of(user) is None:
+    if scoping.role_of(user) not in STAFF_ROLES:
         return False
     return not settings.SKILLFUND_REQUIRE_2FA or user.is_verified()
 

@@ -7,6 +7,10 @@ pages that let them set one up or verify it — on every path, the back office (
 The second factor is required when settings.SKILLFUND_REQUIRE_2FA is on (always in production).
 In a relaxed demo, a user who has enrolled a device is still asked for it: the sign-in marks the
 session as waiting for the second step, and this middleware holds them to it.
+
+A worker (role `worker`, accounts/workers.py) has no password: they sign in with their mobile
+number and a one-time SMS code, which is the possession factor, so no TOTP is asked of them. Their
+account cannot reach the back office (no staff flag: a database check) nor any staff record.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from skillfund.accounts.models import Role
 from skillfund.api.errors import body as api_error_body
 
 _OPEN_PREFIXES = ("/login", "/logout", "/otp/", "/i18n/", "/static/", "/public/")
@@ -32,7 +37,7 @@ SECOND_STEP_PENDING = "skillfund_second_step_pending"
 def second_factor_required(request) -> bool:
     """Is this signed-in request still waiting for its second factor?"""
     user = request.user
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated or user.is_verified() or user.role == Role.WORKER:
         return False
     return settings.SKILLFUND_REQUIRE_2FA or bool(request.session.get(SECOND_STEP_PENDING))
 
@@ -66,11 +71,12 @@ class IdleTimeoutMiddleware:
             now = time.time()
             last = request.session.get(LAST_ACTIVITY)
             if last is not None and now - last > settings.SKILLFUND_IDLE_TIMEOUT_MINUTES * 60:
+                sign_in = "web:worker:login" if request.user.role == Role.WORKER else "web:login"
                 logout(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse(api_error_body("session_expired", IDLE_ZH, IDLE_EN), status=401)
                 messages.info(request, f"{IDLE_ZH} / {IDLE_EN}")
-                return redirect_to_login(request.get_full_path(), reverse("web:login"))
+                return redirect_to_login(request.get_full_path(), reverse(sign_in))
             if last is None or now - last >= _ACTIVITY_RESOLUTION:
                 request.session[LAST_ACTIVITY] = now
         return self.get_response(request)

@@ -44,6 +44,7 @@ TRAINING = (
     "training.teacher",
     "training.enrolment",
     "training.attendance",
+    "training.absence",
     "training.assessment",
     "training.certificate",
     "training.employment",
@@ -97,6 +98,7 @@ _CLASS_DELIVERER = {
     "training.teacher": WRITE,
     "training.enrolment": ADD,
     "training.attendance": ADD,
+    "training.absence": ADD,
     "training.assessment": ADD,
     "training.certificate": ADD,
 }

@@ -40,6 +40,7 @@ from skillfund.programme.models import (
     RatioTarget,
     Stage,
     TrainingPlan,
+    WorkforceFigures,
 )
 from skillfund.programme.selectors import is_hr_bureau
 from skillfund.regions.models import Region
@@ -52,6 +53,7 @@ from skillfund.registry.models import (
     RosterImport,
 )
 from skillfund.training.models import (
+    Absence,
     Assessment,
     Attendance,
     Certificate,
@@ -221,6 +223,12 @@ def annex_tasks_visible_to(user: Any) -> QuerySet[AnnexTask]:
     return AnnexTask.objects.none()
 
 
+def workforce_figures_visible_to(user: Any) -> QuerySet[WorkforceFigures]:
+    """§2.b's yearly base is the city's statistics: the city-wide roles read it (the HR bureau
+    records it, programme/actions.py); a department's dashboard shows only its own rows."""
+    return WorkforceFigures.objects.all() if role_of(user) in CITY_WIDE else WorkforceFigures.objects.none()
+
+
 # ---- training delivery (§4.3.d) -------------------------------------------------------------------
 
 
@@ -269,6 +277,10 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
 
 def attendances_visible_to(user: Any) -> QuerySet[Attendance]:
     return Attendance.objects.filter(enrolment__class_plan__in=_trainee_plans(user))
+
+
+def absences_visible_to(user: Any) -> QuerySet[Absence]:
+    return Absence.objects.filter(enrolment__class_plan__in=_trainee_plans(user))
 
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
@@ -494,12 +506,14 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "programme.trainingplan": training_plans_visible_to,
     "programme.planunit": plan_units_visible_to,
     "programme.annextask": annex_tasks_visible_to,
+    "programme.workforcefigures": workforce_figures_visible_to,
     "regions.region": regions_visible_to,
     "training.classplan": class_plans_visible_to,
     "training.classsession": class_sessions_visible_to,
     "training.teacher": teachers_visible_to,
     "training.enrolment": enrolments_visible_to,
     "training.attendance": attendances_visible_to,
+    "training.absence": absences_visible_to,
     "training.assessment": assessments_visible_to,
     "training.certificate": certificates_visible_to,
     "training.employment": employments_visible_to,

@@ -18,11 +18,39 @@ from skillfund.registry.models import PersonStatus
 
 def enrolment_preview(enrolment: Any) -> dict[str, Any]:
     """The decision the class would get if the trainee completes it and obtains its certificate."""
-    plan, person = enrolment.class_plan, enrolment.person
+    return class_previews(enrolment.person, [enrolment.class_plan])[0]
+
+
+def class_previews(person: Any, plans: list[Any]) -> list[dict[str, Any]]:
+    """What the rules would decide for `person` in each of `plans` (in order), decided together
+    in one frame: two queries (the person's statuses and grants) whatever the number of classes.
+    The plans need their catalog item (and its occupation) loaded, e.g. by select_related."""
+    if not plans:
+        return []
+    # Each class is decided as if it were the only one: in one frame the engine would count the
+    # earlier rows against the later (§3.3.b's order within a batch), so every row stands for its
+    # own copy of the person (ids 1..n), each with the person's statuses and grants.
+    copies = range(1, len(plans) + 1)
+    claims = [_claim_row(i, plan, person) for i, plan in zip(copies, plans, strict=True)]
+    held = list(PersonStatus.objects.filter(person=person).values_list("kind", "valid_from", "valid_to"))
+    granted = [
+        (g.subject, g.level_key or None, g.end_date)
+        for g in Grant.objects.filter(person=person).exclude(kind="work_based")
+    ]
+    statuses = pl.DataFrame([(i, *s) for i in copies for s in held], schema=STATUS_SCHEMA, orient="row")
+    history = pl.DataFrame([(i, *g) for i in copies for g in granted], schema=HISTORY_SCHEMA, orient="row")
+    params = default_parameters()
+    decided = engine.decide(pl.DataFrame(claims, schema=CLAIM_SCHEMA), statuses, history, params)
+    version = engine.rules_version(params)
+    by_id = {row["claim_id"]: row for row in decided.iter_rows(named=True)}
+    return [_preview(by_id[i], version) for i in copies]
+
+
+def _claim_row(copy: int, plan: Any, person: Any) -> dict[str, Any]:
     item = plan.catalog_item
-    claim = {
-        "claim_id": 0,
-        "person_id": person.pk,
+    return {
+        "claim_id": copy,
+        "person_id": copy,
         "funding_mode": plan.funding_mode if plan.funding_mode != "work_based" else "individual",
         "training_region": plan.region,
         "hukou_region": person.hukou_region,
@@ -42,27 +70,15 @@ def enrolment_preview(enrolment: Any) -> dict[str, Any]:
         "months_claimed": 0,
         "months_already": 0,
     }
-    statuses = pl.DataFrame(
-        list(PersonStatus.objects.filter(person=person).values_list("person_id", "kind", "valid_from", "valid_to")),
-        schema=STATUS_SCHEMA,
-        orient="row",
-    )
-    history = pl.DataFrame(
-        [
-            (g.person_id, g.subject, g.level_key or None, g.end_date)
-            for g in Grant.objects.filter(person=person).exclude(kind="work_based")
-        ],
-        schema=HISTORY_SCHEMA,
-        orient="row",
-    )
-    params = default_parameters()
-    row = engine.decide(pl.DataFrame([claim], schema=CLAIM_SCHEMA), statuses, history, params).row(0, named=True)
+
+
+def _preview(row: dict[str, Any], version: str) -> dict[str, Any]:
     return {
         "eligible": row["eligible"],
         "subsidy": str(yuan(row["subsidy"])),
         "trainee_share": str(yuan(row["trainee_share"])),
         "living_allowance": str(yuan(row["living_allowance"])),
-        "rules_version": engine.rules_version(params),
+        "rules_version": version,
         "checks": [
             {"clause": line.clause, "status": line.status, "zh": line.zh, "en": line.en}
             for line in explain(row)

@@ -151,6 +151,18 @@ def ensure_step_allowed(
         and actor.organization_id != application.applicant_id
     ):
         raise _refuse("not_applicant", "只能办理本单位的申请", "only the applying organization may take this step")
+    if (
+        step_name == "submit"
+        and role == Role.DEPARTMENT_STAFF
+        and application.applicant_id not in (None, actor.organization_id)
+    ):
+        # A department submits its own applications; an institution's or enterprise's is submitted by
+        # that organization (or received by the HR bureau on its behalf), never by its reviewer.
+        raise _refuse(
+            "not_applicant",
+            "部门不能代替申请单位提交申请",
+            "a department does not submit another organization's application",
+        )
     if step.not_after and (
         application.pk in took_earlier
         if took_earlier is not None

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import get_language
 
 _ZH_EN: dict[str, tuple[str, str]] = {
+    "absence.record": ("登记缺勤", "record an absence"),
     "account.unlock": ("解除登录锁定", "unlock a sign-in lockout"),
     "append": ("追加记录", "append a record"),
     "application.create": ("创建补贴申请", "create an application"),
@@ -39,10 +40,15 @@ _ZH_EN: dict[str, tuple[str, str]] = {
     "class_plan.create": ("创建开班计划", "create a class plan"),
     "class_plan.file": ("报送开班计划", "file a class plan"),
     "class_plan.reject": ("退回开班计划", "return a class plan"),
+    "class_plan.schedule": ("生成课表", "generate a class timetable"),
+    "class_plan.update": ("修改开班计划", "change a class plan"),
+    "class_session.delete": ("删除课次", "remove a session"),
+    "class_session.update": ("修改课次", "change a session"),
     "confirm_selected": ("确认所选", "confirm the selected"),
     "declaration.confirm": ("确认申报的人员类别", "confirm a declared category"),
     "employment.create": ("登记以工代训用工", "record a training-through-work employment"),
     "enrolment.create": ("报名", "enrol"),
+    "enrolment.import": ("导入报名花名册", "import a class roster"),
     "enrolment.withdraw": ("退出报名", "withdraw an enrolment"),
     "funds.funding": ("资金到账", "book funding received"),
     "funds.advance": ("预拨", "book an advance"),
@@ -81,6 +87,9 @@ _ZH_EN: dict[str, tuple[str, str]] = {
     "user.totp_enrol": ("绑定第二验证因素", "enrol a second factor"),
     "user.update": ("更新用户", "update a user"),
     "work_training_month.record": ("登记以工代训月份", "record a training-through-work month"),
+    "workforce.correct": ("更正就业人员和技能人才基数", "correct the employed-person figures"),
+    "workforce.record": ("填报就业人员和技能人才基数", "record the employed-person figures"),
+    "worker.bind": ("劳动者手机号实名绑定", "bind a worker's mobile number to their record"),
 }
 # Generic writes of the back office: "<app>.<model>.create|update|delete".
 _GENERIC = {"create": ("新增", "create"), "update": ("修改", "change"), "delete": ("删除", "delete")}

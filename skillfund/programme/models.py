@@ -4,8 +4,10 @@ and each department's annual task. Another city's programme is another data file
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from skillfund.regions.codes import validate_region_code
 
 
 class Programme(models.Model):
@@ -182,3 +184,44 @@ class AnnexTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.unit} {self.training}"
+
+
+class WorkforceFigures(models.Model):
+    """§2.b's denominators, entered by the HR bureau once a year per region (the city or a banner or
+    district): employed persons, and the skilled and high-skilled workers the statistics count at
+    the start of the year (技能劳动者, 高技能人才: 高级工 and above), with the document they come
+    from. The dashboard adds the certificates the programme subsidized since (reports/progress.py)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    region = models.CharField(_("region"), max_length=6, validators=[validate_region_code])
+    employed = models.PositiveIntegerField(_("employed persons"))
+    skilled_base = models.PositiveIntegerField(_("skilled workers (base)"))
+    high_skilled_base = models.PositiveIntegerField(_("high-skilled workers (base)"))
+    source_document = models.CharField(_("source document"), max_length=200)
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("employed-person figures")
+        verbose_name_plural = _("employed-person figures")
+        ordering = ["-year", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="workforce_one_per_region_year"),
+            models.CheckConstraint(condition=Q(employed__gt=0), name="workforce_employed_positive"),
+            models.CheckConstraint(
+                condition=Q(skilled_base__lte=F("employed")), name="workforce_skilled_within_employed"
+            ),
+            models.CheckConstraint(
+                condition=Q(high_skilled_base__lte=F("skilled_base")), name="workforce_high_skilled_within_skilled"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region}: {self.skilled_base}/{self.employed}"

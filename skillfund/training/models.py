@@ -271,6 +271,44 @@ class Attendance(models.Model):
         return f"{self.enrolment.audit_label} {timezone.localtime(self.check_in):%Y-%m-%d %H:%M}"
 
 
+class Absence(models.Model):
+    """A trainee recorded absent from one session, with the reason (病假, 事假 …): the attendance
+    sheet of a session says for each trainee either present (an Attendance) or absent and why."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="absences", verbose_name=_("enrolment")
+    )
+    session = models.ForeignKey(
+        ClassSession, on_delete=models.PROTECT, related_name="absences", verbose_name=_("class session")
+    )
+    reason = models.CharField(_("reason for absence"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["session_id", "enrolment_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "session"], name="absence_once_per_session"),
+            models.CheckConstraint(condition=~Q(reason=""), name="absence_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} {self.session}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.enrolment.audit_label} {self.session}"
+
+
 class Assessment(models.Model):
     class Result(models.TextChoices):
         PASS = "pass", _("pass")
@@ -282,6 +320,14 @@ class Assessment(models.Model):
     )
     result = models.CharField(_("result"), max_length=8, choices=Result.choices)
     assessed_on = models.DateField(_("assessed on"))
+    score = models.DecimalField(
+        _("score"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("0–100, if the assessment is scored"),
+    )
     note = models.TextField(_("note"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -289,6 +335,11 @@ class Assessment(models.Model):
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
         ordering = ["-assessed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)), name="assessment_score_range"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.enrolment} {self.get_result_display()}"

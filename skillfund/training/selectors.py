@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 
+from skillfund.organizations.models import Organization
 from skillfund.policy.parameters import default_parameters
 from skillfund.registry.models import Person
 from skillfund.training.models import Attendance, ClassPlan, ClassSession, Employment, Enrolment
@@ -78,4 +79,38 @@ def clashing_session(*, person: Person, class_plan: ClassPlan) -> ClassSession |
         .select_related("class_plan")
         .order_by("starts_at")
         .first()
+    )
+
+
+def classes_open_to(person: Person, *, today: date) -> QuerySet[ClassPlan]:
+    """Approved classes a worker may still join on their own (actions.enrolment.worker_enrol: an
+    individual or project class, no enterprise's order, not started, a place left), nearest
+    first: a class in the county where they live, are registered or seek work, then one in the
+    same prefecture (§3.3.a's places), then the rest; sooner classes first within each.
+    Annotated: `taken` (places held) and `nearness` (0 county, 1 prefecture, 2 elsewhere)."""
+    from skillfund.training.actions.enrolment import SELF_ENROLMENT_MODES
+
+    places = [p for p in (person.residence_region, person.hukou_region, person.job_region) if p]
+    prefectures = sorted({p[:4] for p in places})
+    taken = Count("enrolments", filter=Q(enrolments__status__in=Enrolment.ACTIVE))
+    return (
+        ClassPlan.objects.filter(
+            status=ClassPlan.Status.APPROVED,
+            funding_mode__in=SELF_ENROLMENT_MODES,
+            enterprise_order__isnull=True,
+            start_date__gt=today,
+            institution__status=Organization.Status.ACTIVE,
+        )
+        .annotate(
+            taken=taken,
+            nearness=Case(
+                When(region__in=places, then=Value(0)),
+                *[When(region__startswith=p, then=Value(1)) for p in prefectures],
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .filter(taken__lt=F("capacity"))
+        .select_related("catalog_item__occupation", "institution")
+        .order_by("nearness", "start_date", "code")
     )

@@ -41,6 +41,7 @@ from skillfund.accounts import permissions
 from skillfund.accounts.actions import totp_device_confirm, totp_device_start
 from skillfund.accounts.lockout import cool_off
 from skillfund.accounts.middleware import SECOND_STEP_PENDING
+from skillfund.accounts.models import Role
 from skillfund.claims.history import history_import, may_import_history
 from skillfund.core.errors import DomainError, InvalidInput
 
@@ -86,8 +87,9 @@ login_view = never_cache(SignInView.as_view())
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    worker = getattr(request.user, "role", None) == Role.WORKER
     logout(request)
-    return redirect("web:login")
+    return redirect("web:worker:login" if worker else "web:login")
 
 
 class TokenForm(forms.Form):
@@ -200,6 +202,8 @@ def _may_import(user) -> bool:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if user.role == Role.WORKER:  # a worker's own pages (web/worker/), never the staff workspace
+        return redirect("web:worker:home")
     context = {
         "role_label": user.get_role_display() if user.role else _("no role"),
         "back_office": admin.site.has_permission(request),

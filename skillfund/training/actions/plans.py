@@ -5,6 +5,7 @@ its last day."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,23 @@ def _full_clean(obj: Any, *, record: tuple[str, str], exclude: Iterable[str] = (
 # ---- class plans (开班计划, §4.3.d) ---------------------------------------------------------------
 
 
+# The fields of a plan its institution sets, on create and on every edit until it is filed.
+PLAN_FIELDS = (
+    "code",
+    "catalog_item",
+    "department",
+    "annex_task",
+    "funding_mode",
+    "region",
+    "venue",
+    "start_date",
+    "end_date",
+    "capacity",
+    "fee",
+    "enterprise_order",
+)
+
+
 @transaction.atomic
 def class_plan_create(
     *,
@@ -92,10 +110,116 @@ def class_plan_create(
     )
     ref = _plan_ref(plan)
     _ensure_acts_for(actor, institution, record=ref)
+    _check_plan(plan, ref=ref)
+    _ensure_own_teachers(plan, teachers, ref=ref)
+    plan.save(force_insert=True)
+    plan.teachers.set(list(teachers))
+    audit.record(actor=actor, action="class_plan.create", target=plan, after=_plan_facts(plan, teachers))
+    return plan
+
+
+@transaction.atomic
+def class_plan_update(*, class_plan: ClassPlan, actor: Any, teachers: Iterable[Teacher] | None = None, **fields: Any):
+    """Change a plan until it is filed (a draft, or a rejected plan being corrected): the fields of
+    PLAN_FIELDS, checked as on create; its sessions must still fall inside the class dates."""
+    plan = _lock_plan(class_plan)
+    ref = _plan_ref(plan)
+    _ensure_acts_for(actor, plan.institution, record=ref)
+    if plan.status not in EDITABLE:
+        raise RecordError(
+            "plan_not_editable",
+            record=ref,
+            field="status",
+            zh=f"计划已{plan.get_status_display()}，不能再修改",
+            en=f"the plan is {plan.status}; it can no longer be changed",
+            clause="§4.3.d",
+        )
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise TypeError(f"class_plan_update: unknown fields {sorted(unknown)}")
+    before = _plan_facts(plan, plan.teachers.all())
+    if "code" in fields:
+        fields["code"] = fields["code"].strip()
+    if "venue" in fields:
+        fields["venue"] = fields["venue"].strip()
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    _check_plan(plan, ref=ref)
+    first_outside = next(
+        (
+            s
+            for s in plan.sessions.order_by("starts_at")
+            if not plan.start_date <= timezone.localdate(s.starts_at) <= plan.end_date
+            or not plan.start_date <= timezone.localdate(s.ends_at) <= plan.end_date
+        ),
+        None,
+    )
+    if first_outside is not None:
+        raise RecordError(
+            "session_outside_class_dates",
+            record=ref,
+            field="start_date",
+            zh=f"已有课次 {first_outside} 不在新的开班期 {plan.start_date}–{plan.end_date} 内，请先调整或删除该课次",
+            en=f"session {first_outside} falls outside the new class dates {plan.start_date}–{plan.end_date}; "
+            "move or delete it first",
+        )
+    if teachers is not None:
+        teachers = list(teachers)
+        _ensure_own_teachers(plan, teachers, ref=ref)
+    plan.save(update_fields=[*fields, "updated_at"])
+    if teachers is not None:
+        plan.teachers.set(teachers)
+    after = _plan_facts(plan, plan.teachers.all())
+    changed = {k for k in after if after[k] != before[k]}
+    audit.record(
+        actor=actor,
+        action="class_plan.update",
+        target=plan,
+        before={k: before[k] for k in sorted(changed)},
+        after={k: after[k] for k in sorted(changed)},
+    )
+    return plan
+
+
+def _plan_facts(plan: ClassPlan, teachers: Iterable[Teacher]) -> dict[str, Any]:
+    return {
+        "code": plan.code,
+        "institution": plan.institution_id,
+        "catalog_item": plan.catalog_item_id,
+        "department": plan.department_id,
+        "annex_task": plan.annex_task_id,
+        "funding_mode": plan.funding_mode,
+        "region": plan.region,
+        "start_date": plan.start_date,
+        "end_date": plan.end_date,
+        "capacity": plan.capacity,
+        "fee": plan.fee,
+        "enterprise_order": plan.enterprise_order_id,
+        "teachers": sorted(t.pk for t in teachers),
+    }
+
+
+def _ensure_own_teachers(plan: ClassPlan, teachers: Iterable[Teacher], *, ref: tuple[str, str]) -> None:
+    """A class is taught by the institution's own teachers."""
+    foreign = next((t for t in teachers if t.organization_id != plan.institution_id), None)
+    if foreign is not None:
+        raise RecordError(
+            "teacher_of_another_organization",
+            record=ref,
+            field="teachers",
+            zh=f"教师 {foreign} 不属于 {plan.institution}",
+            en=f"teacher {foreign} does not belong to {plan.institution}",
+        )
+
+
+def _check_plan(plan: ClassPlan, *, ref: tuple[str, str]) -> None:
+    """What a plan must be on create and on every edit (§3.2.3, §4.3.c, §4.4.c)."""
+    institution, department, annex_task = plan.institution, plan.department, plan.annex_task
+    catalog_item, enterprise_order = plan.catalog_item, plan.enterprise_order
     _full_clean(plan, record=ref, exclude=["code", "created_by"])
-    if not code:
+    if not plan.code:
         raise RecordError("required", record=ref, field="code", zh="须填写班级编号", en="a class code is required")
-    if ClassPlan.objects.filter(code=code).exists():
+    if ClassPlan.objects.filter(code=plan.code).exclude(pk=plan.pk).exists():
         raise RecordError("class_code_taken", record=ref, field="code", zh="班级编号已被使用", en="code already used")
     if institution.kind not in Organization.TRAINING_PROVIDERS:
         raise RecordError(
@@ -124,7 +248,7 @@ def class_plan_create(
             en=f"annex task {annex_task.code} belongs to another department than {department}",
             clause="§4.3.c",
         )
-    if end_date < start_date:
+    if plan.end_date < plan.start_date:
         raise RecordError(
             "dates_ordered",
             record=ref,
@@ -132,9 +256,9 @@ def class_plan_create(
             zh="结业日期早于开班日期",
             en="the class ends before it starts",
         )
-    if capacity <= 0:
+    if plan.capacity <= 0:
         raise RecordError("capacity", record=ref, field="capacity", zh="班额须大于0", en="capacity must be positive")
-    if fee is not None and fee < 0:
+    if plan.fee is not None and plan.fee < 0:
         raise RecordError("fee", record=ref, field="fee", zh="收费不能为负", en="the fee cannot be negative")
     if enterprise_order is not None and enterprise_order.kind not in Organization.EMPLOYERS:
         raise RecordError(
@@ -145,35 +269,17 @@ def class_plan_create(
             en=f"{enterprise_order} is not an enterprise, cooperative or workshop",
             clause="§3.2.4",
         )
-    if catalog_item.year != start_date.year:
+    year = plan.start_date.year
+    if catalog_item.year != year:
         raise RecordError(
             "catalog_year",
             record=ref,
             field="catalog_item",
-            zh=f"{start_date.year}年开班须选用{start_date.year}年目录项目（所选为{catalog_item.year}年）",
-            en=f"a class starting in {start_date.year} needs an item of that year's catalog, not {catalog_item.year}",
+            zh=f"{year}年开班须选用{year}年目录项目（所选为{catalog_item.year}年）",
+            en=f"a class starting in {year} needs an item of that year's catalog, not {catalog_item.year}",
             clause="§4.4.c",
         )
     _ensure_item_approved_for_institution(plan)
-    plan.save(force_insert=True)
-    plan.teachers.set(list(teachers))
-    audit.record(
-        actor=actor,
-        action="class_plan.create",
-        target=plan,
-        after={
-            "institution": institution.pk,
-            "catalog_item": catalog_item.pk,
-            "department": department.pk,
-            "annex_task": getattr(annex_task, "pk", None),
-            "funding_mode": funding_mode,
-            "start_date": start_date,
-            "end_date": end_date,
-            "capacity": capacity,
-            "teachers": sorted(t.pk for t in teachers),
-        },
-    )
-    return plan
 
 
 @transaction.atomic
@@ -191,14 +297,206 @@ def class_plan_add_session(
     plan = _lock_plan(class_plan)
     ref = _plan_ref(plan)
     _ensure_acts_for(actor, plan.institution, record=ref)
+    _ensure_sessions_editable(plan, ref=ref)
+    _check_session(plan, starts_at=starts_at, ends_at=ends_at, hours=hours, ref=ref)
+    session = ClassSession.objects.create(
+        class_plan=plan, starts_at=starts_at, ends_at=ends_at, hours=hours, topic=topic.strip(), teacher=teacher
+    )
+    if teacher is not None:
+        plan.teachers.add(teacher)  # a session's teacher is one of the class's teachers
+    audit.record(
+        actor=actor,
+        action="class_plan.add_session",
+        target=plan,
+        after={
+            "session": session.pk,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "hours": hours,
+            "teacher": getattr(teacher, "pk", None),
+        },
+    )
+    return session
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    """A session to be written: what the schedule generator (training/schedule.py) proposes."""
+
+    starts_at: datetime
+    ends_at: datetime
+    hours: Decimal
+    topic: str = ""
+
+
+@transaction.atomic
+def class_plan_schedule(
+    *,
+    class_plan: ClassPlan,
+    sessions: Iterable[PlannedSession],
+    actor: Any,
+    replace: bool = False,
+    end_date: date | None = None,
+) -> list[ClassSession]:
+    """Write a whole timetable at once (a 120-hour class is 40 sessions of 3 hours): every session
+    checked as one added by hand, against the plan's other sessions and each other, before any is
+    written. `replace` removes the plan's sessions first; `end_date` moves the class end date
+    (e.g. to the last session's day) in the same step."""
+    plan = _lock_plan(class_plan)
+    ref = _plan_ref(plan)
+    _ensure_acts_for(actor, plan.institution, record=ref)
+    _ensure_sessions_editable(plan, ref=ref)
+    sessions = sorted(sessions, key=lambda s: s.starts_at)
+    if not sessions:
+        raise RecordError("no_sessions", record=ref, field="sessions", zh="没有要保存的课次", en="no sessions to save")
+    if len(sessions) > MAX_SESSIONS:
+        raise RecordError(
+            "too_many_sessions",
+            record=ref,
+            field="sessions",
+            zh=f"一个班最多 {MAX_SESSIONS} 个课次（本次 {len(sessions)} 个）",
+            en=f"at most {MAX_SESSIONS} sessions per class ({len(sessions)} given)",
+        )
+    before = {"sessions": plan.sessions.count(), "end_date": plan.end_date}
+    if end_date is not None and end_date != plan.end_date:
+        if end_date < plan.start_date:
+            raise RecordError(
+                "dates_ordered",
+                record=ref,
+                field="end_date",
+                zh="结业日期早于开班日期",
+                en="the class ends before it starts",
+            )
+        plan.end_date = end_date
+        plan.save(update_fields=["end_date", "updated_at"])
+    kept = [] if replace else list(plan.sessions.all())
+    for planned in sessions:
+        _check_session(
+            plan, starts_at=planned.starts_at, ends_at=planned.ends_at, hours=planned.hours, ref=ref, others=kept
+        )
+        kept.append(planned)
+    if replace:
+        plan.sessions.all().delete()
+    written = ClassSession.objects.bulk_create(
+        [
+            ClassSession(
+                class_plan=plan, starts_at=s.starts_at, ends_at=s.ends_at, hours=s.hours, topic=s.topic.strip()
+            )
+            for s in sessions
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="class_plan.schedule",
+        target=plan,
+        before=before,
+        after={
+            "sessions": plan.sessions.count(),
+            "added": len(written),
+            "replaced": replace,
+            "first": sessions[0].starts_at,
+            "last": sessions[-1].ends_at,
+            "hours": sum((s.hours for s in sessions), Decimal(0)),
+            "end_date": plan.end_date,
+        },
+    )
+    return written
+
+
+@transaction.atomic
+def class_session_update(
+    *,
+    session: ClassSession,
+    actor: Any,
+    starts_at: datetime,
+    ends_at: datetime,
+    hours: Decimal,
+    topic: str = "",
+    teacher: Teacher | None = None,
+) -> ClassSession:
+    """Move or change one session of a plan that is still being prepared."""
+    plan = _lock_plan(session.class_plan)
+    ref = _plan_ref(plan)
+    _ensure_acts_for(actor, plan.institution, record=ref)
+    _ensure_sessions_editable(plan, ref=ref)
+    session = ClassSession.objects.select_for_update().get(pk=session.pk, class_plan=plan)
+    if teacher is not None and teacher.organization_id != plan.institution_id:
+        raise RecordError(
+            "teacher_of_another_organization",
+            record=ref,
+            field="teacher",
+            zh=f"教师 {teacher} 不属于 {plan.institution}",
+            en=f"teacher {teacher} does not belong to {plan.institution}",
+        )
+    _check_session(plan, starts_at=starts_at, ends_at=ends_at, hours=hours, ref=ref, exclude=session.pk)
+    before = {
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "hours": session.hours,
+        "teacher": session.teacher_id,
+    }
+    session.starts_at, session.ends_at, session.hours = starts_at, ends_at, hours
+    session.topic, session.teacher = topic.strip(), teacher
+    session.save(update_fields=["starts_at", "ends_at", "hours", "topic", "teacher"])
+    if teacher is not None:
+        plan.teachers.add(teacher)
+    audit.record(
+        actor=actor,
+        action="class_session.update",
+        target=plan,
+        before={"session": session.pk, **before},
+        after={
+            "session": session.pk,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "hours": hours,
+            "teacher": getattr(teacher, "pk", None),
+        },
+    )
+    return session
+
+
+@transaction.atomic
+def class_session_delete(*, session: ClassSession, actor: Any) -> None:
+    """Take one session out of a plan that is still being prepared."""
+    plan = _lock_plan(session.class_plan)
+    ref = _plan_ref(plan)
+    _ensure_acts_for(actor, plan.institution, record=ref)
+    _ensure_sessions_editable(plan, ref=ref)
+    session = ClassSession.objects.get(pk=session.pk, class_plan=plan)
+    facts = {"session": session.pk, "starts_at": session.starts_at, "ends_at": session.ends_at, "hours": session.hours}
+    session.delete()
+    audit.record(actor=actor, action="class_session.delete", target=plan, before=facts)
+
+
+# A timetable longer than this is a mistake (a year of daily sessions), not a class.
+MAX_SESSIONS = 400
+
+
+def _ensure_sessions_editable(plan: ClassPlan, *, ref: tuple[str, str]) -> None:
     if plan.status not in EDITABLE:
         raise RecordError(
             "plan_not_editable",
             record=ref,
             field="status",
-            zh=f"计划已{plan.get_status_display()}，不能再增加课次",
-            en=f"the plan is {plan.status}; sessions can no longer be added",
+            zh=f"计划已{plan.get_status_display()}，不能再修改课次",
+            en=f"the plan is {plan.status}; its sessions can no longer be changed",
+            clause="§4.3.d",
         )
+
+
+def _check_session(
+    plan: ClassPlan,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    hours: Decimal,
+    ref: tuple[str, str],
+    exclude: int | None = None,
+    others: Iterable[Any] | None = None,
+) -> None:
+    """A session inside the class dates, with class hours that fit its time, overlapping none of
+    `others` (default: the plan's sessions in the database, but `exclude`)."""
     _ensure_aware(starts_at, record=ref, field="starts_at")
     _ensure_aware(ends_at, record=ref, field="ends_at")
     if ends_at <= starts_at:
@@ -227,33 +525,19 @@ def class_plan_add_session(
             zh=f"课时 {hours} 须大于0且不超过课次时长 {duration:.2f} 小时",
             en=f"{hours} class hours must be positive and at most the session's {duration:.2f} hours",
         )
-    clash = plan.sessions.filter(starts_at__lt=ends_at, ends_at__gt=starts_at).first()
+    if others is None:
+        clash = plan.sessions.filter(starts_at__lt=ends_at, ends_at__gt=starts_at).exclude(pk=exclude).first()
+    else:
+        clash = next((o for o in others if o.starts_at < ends_at and o.ends_at > starts_at), None)
     if clash is not None:
+        when = f"{timezone.localtime(clash.starts_at):%Y-%m-%d %H:%M}–{timezone.localtime(clash.ends_at):%H:%M}"
         raise RecordError(
             "session_overlap",
             record=ref,
             field="starts_at",
-            zh=f"与本班已有课次 {clash} 时间重叠",
-            en=f"overlaps the plan's session {clash}",
+            zh=f"与本班已有课次 {when} 时间重叠",
+            en=f"overlaps the plan's session {when}",
         )
-    session = ClassSession.objects.create(
-        class_plan=plan, starts_at=starts_at, ends_at=ends_at, hours=hours, topic=topic.strip(), teacher=teacher
-    )
-    if teacher is not None:
-        plan.teachers.add(teacher)  # a session's teacher is one of the class's teachers
-    audit.record(
-        actor=actor,
-        action="class_plan.add_session",
-        target=plan,
-        after={
-            "session": session.pk,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "hours": hours,
-            "teacher": getattr(teacher, "pk", None),
-        },
-    )
-    return session
 
 
 def _ensure_fileable(plan: ClassPlan) -> None:

@@ -4,6 +4,7 @@ class's catalog item when linked to an enrolment."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -39,6 +40,7 @@ def assessment_record(
     assessed_on: date,
     actor: Any,
     note: str = "",
+    score: Decimal | None = None,
     now: datetime | None = None,
 ) -> Assessment:
     """The result of the end-of-class assessment. An enrolment whose attendance reaches the
@@ -59,6 +61,8 @@ def assessment_record(
     if result not in Assessment.Result.values:
         raise RecordError("invalid_input", record=ref, field="result", zh=f"未知结果 {result}", en=f"unknown {result}")
     _ensure_not_future(assessed_on, today=today, record=ref, field="assessed_on")
+    if score is not None and not Decimal(0) <= score <= Decimal(100):
+        raise RecordError("score_range", record=ref, field="score", zh="成绩须在0–100之间", en="a score is 0–100")
     if assessed_on < plan.end_date:
         raise RecordError(
             "before_class_end",
@@ -69,7 +73,9 @@ def assessment_record(
         )
     if Assessment.objects.filter(enrolment=enrolment).exists():
         raise RecordError("already_assessed", record=ref, field="enrolment", zh="已有考核结果", en="already assessed")
-    assessment = Assessment.objects.create(enrolment=enrolment, result=result, assessed_on=assessed_on, note=note)
+    assessment = Assessment.objects.create(
+        enrolment=enrolment, result=result, assessed_on=assessed_on, score=score, note=note.strip()
+    )
     completed = selectors.completed(enrolment, on=plan.end_date)
     if completed and enrolment.status != Enrolment.Status.COMPLETED:
         enrolment.status = Enrolment.Status.COMPLETED
@@ -78,7 +84,7 @@ def assessment_record(
         actor=actor,
         action="assessment.record",
         target=enrolment,
-        after={"result": result, "assessed_on": assessed_on, "completed": completed},
+        after={"result": result, "assessed_on": assessed_on, "score": score, "completed": completed},
     )
     return assessment
 

@@ -10,6 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from skillfund.accounts.models import Role
+from skillfund.accounts.scoping import persons_visible_to, role_of
 from skillfund.core import audit
 from skillfund.organizations.models import Organization
 from skillfund.registry.models import Person
@@ -34,6 +36,20 @@ def employment_create(
     today = timezone.localdate(_now(now))
     ref = (f"{employer} 用工 {person.name}", f"employment of {person.name} at {employer}")
     _ensure_acts_for(actor, employer, record=ref)
+    # An employer names only people on its own real-name roster (§4.4.d); HR acts for every employer.
+    if (
+        actor is not None
+        and role_of(actor) != Role.HR_STAFF
+        and not persons_visible_to(actor).filter(pk=person.pk).exists()
+    ):
+        raise RecordError(
+            "person_not_on_roster",
+            record=ref,
+            field="person",
+            zh="该人员不在本单位的实名花名册中，请先导入花名册",
+            en="the person is not on your organization's roster: import a roster first",
+            clause="§4.4.d",
+        )
     if employer.kind not in Organization.EMPLOYERS:
         raise RecordError(
             "not_an_employer",

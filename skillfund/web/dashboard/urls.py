@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from skillfund.web.dashboard import views
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="progress"),
+    path("progress.xlsx", views.export_xlsx, name="export"),
+    path("workforce/", views.workforce, name="workforce"),
+]

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from skillfund import policy_data
+from skillfund.accounts.demo import load_workers_demo
 from skillfund.catalog.loading import catalog_load, occupations_load
 from skillfund.claims.demo import load_claims_demo
 from skillfund.demo.data import load_demo
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         load_training_demo()
         load_claims_demo()
         load_funds_demo()
+        workers = load_workers_demo()
         self.stdout.write(self.style.SUCCESS(f"\n{programme.name} loaded, with demo data."))
         for demo_year in current:
             self.stdout.write(self.style.SUCCESS(f"{demo_year.name} / {demo_year.name_en}"))
@@ -42,5 +44,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts / 演示账号 (password for all: see below)")
         for username, password, label in logins:
             self.stdout.write(f"  {username:<16} {password:<16} {label}")
+        for number, secret, label in workers:
+            self.stdout.write(f"  {number:<16} {secret:<16} {label}")
         if not settings.SKILLFUND_REQUIRE_2FA:
             self.stdout.write("Second factor relaxed for the demo / 演示环境已放宽第二验证因素")
