@@ -36,13 +36,13 @@ DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 MAX_HEIGHT = {"desktop": 1800, "phone": 2400}  # CSS px of a long page that are kept (top first)
 # The demo accounts in the order the README shows them, with what their workspace is.
-ACCOUNTS = [
+ACCOUNTS = [  # a page two accounts share (the dashboard) is shot for the first: the city-wide view first
     ("institution", "Training institution / 培训机构"),
     ("enterprise", "Enterprise / 企业"),
-    ("dept_emergency", "Supervising department / 主管部门"),
     ("hr", "HR bureau staff / 人社局业务员"),
     ("hr_approver", "HR bureau approver / 人社局审批人"),
     ("hr_clerk", "HR bureau front desk / 人社局窗口"),
+    ("dept_emergency", "Supervising department / 主管部门"),
     ("finance", "Finance bureau / 财政局"),
     ("auditor", "Auditor / 审计"),
     ("admin", "Administrator / 系统管理员"),
@@ -54,8 +54,18 @@ PUBLIC = [
     ("public-disclosure", "/public/disclosure/", "Fund-use disclosure / 资金使用公开"),
     ("login", "/login/", "Staff sign-in / 工作人员登录"),
 ]
+WORKER_MOBILE = "13900000001"  # the demo worker (setup_demo)
 PER_ROLE_PAGES = 6  # navigation entries shot per account (the first ones)
-README_SHOWN = ("portal-home", "login", "public-notices", "work-institution", "work-hr", "work-finance")
+README_SHOWN = (
+    "portal-home",
+    "login",
+    "public-notices",
+    "me",
+    "me-classes",
+    "work-institution",
+    "work-hr",
+    "work-finance",
+)
 
 
 @dataclass
@@ -91,6 +101,8 @@ def _shoot(page, shot: Shot) -> Shot:
     response = page.goto(shot.path)
     status = response.status if response else 0
     page.wait_for_load_state("networkidle")
+    if page.locator("canvas, svg").count():
+        page.wait_for_timeout(1500)  # charts animate in
     if status >= 400:
         shot.note = f"HTTP {status}"
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT[shot.kind])
@@ -108,6 +120,21 @@ def _sign_in(page, username: str) -> bool:
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("form button[type=submit].primary")
+    return "/login/" not in page.url
+
+
+def _sign_in_worker(page, mobile: str = WORKER_MOBILE) -> bool:
+    """A worker's sign-in: mobile number, then the one-time code (the relaxed demo shows it on the page)."""
+    page.goto("/me/login/")
+    page.fill("input[name=mobile]", mobile)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    found = re.search(r"(?<!\d)(\d{6})(?!\d)", page.locator("main .notice").first.inner_text())
+    if not found:
+        return False
+    page.fill("input[name=code]", found.group(1))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
     return "/login/" not in page.url
 
 
@@ -159,6 +186,19 @@ def shoot_all(base_url: str, browser, only: list[str]) -> list[Shot]:
             print(f"  ! {exc}")
         for context, _ in contexts.values():
             context.close()
+    # The worker, on a phone: their voucher, the classes for them, their claims (their nav entries).
+    context = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai", **PHONE)
+    page = context.new_page()
+    if _sign_in_worker(page):
+        for label, path in [("", "/me/"), *_nav_links(page)]:
+            name = _slug(path)
+            if path in seen or not _wanted(name, only):
+                continue
+            seen.add(path)
+            shots.append(_shoot(page, Shot(name, f"Worker / 劳动者{': ' + label if label else ''}", path, "phone")))
+    else:
+        print("  ! the demo worker could not sign in")
+    context.close()
     return shots
 
 

@@ -61,7 +61,7 @@ def test_a_class_from_plan_to_certificate_and_claim(page, server, tmp_path):
     page.select_option("#id_funding_mode", "project")
     page.fill("#id_venue", "华夏培训学校 实训楼")
     page.fill("#id_start_date", begins.isoformat())
-    page.fill("#id_end_date", (begins + timedelta(days=6)).isoformat())
+    page.fill("#id_end_date", (begins + timedelta(days=20)).isoformat())  # the generator sets the last day
     with page.expect_navigation():
         page.get_by_role("button", name="保存草稿").click()
     assert page.url.endswith("/schedule/"), page.url
