@@ -22,6 +22,7 @@ from skillfund.claims.models import Application, ApplicationEvent, Claim, Decisi
 from skillfund.core.models import AuditRecord
 from skillfund.funds.models import (
     Account,
+    BankAccount,
     DepartmentBudget,
     FundSource,
     PaymentBatch,
@@ -388,6 +389,19 @@ payment_batches_visible_to = _funds(PaymentBatch)
 payment_lines_visible_to = _funds(PaymentLine)
 
 
+def bank_accounts_visible_to(user: Any) -> QuerySet[BankAccount]:
+    """Payees' bank accounts (masked; funds/bankaccounts.py): finance, HR and the auditor all; an
+    operator its own organization's; a department those of the persons whose record it owns."""
+    role, org_id = _scoped_org(user)
+    if role in FUNDS_READERS:
+        return BankAccount.objects.all()
+    if role in OPERATORS:
+        return BankAccount.objects.filter(organization_id=org_id)
+    if role == DEPARTMENT:
+        return BankAccount.objects.filter(person__owner_id=org_id)
+    return BankAccount.objects.none()
+
+
 def department_budgets_visible_to(user: Any) -> QuerySet[DepartmentBudget]:
     """A department reads its own budget reports (§4.2.b); finance, HR and the auditor all."""
     role, org_id = _scoped_org(user)
@@ -535,6 +549,7 @@ SELECTORS: dict[str, Callable[[Any], QuerySet]] = {
     "funds.departmentbudget": department_budgets_visible_to,
     "funds.paymentbatch": payment_batches_visible_to,
     "funds.paymentline": payment_lines_visible_to,
+    "funds.bankaccount": bank_accounts_visible_to,
     "core.auditrecord": audit_records_visible_to,
     "accounts.user": users_visible_to,
     **_third_party_selectors(),

@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
     key = models.CharField(_("idempotency key"), max_length=100)
     method = models.CharField(max_length=8, verbose_name=_("method"))
     path = models.CharField(max_length=300, verbose_name=_("path"))

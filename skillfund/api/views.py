@@ -299,7 +299,7 @@ class BatchFile(APIView):
         """The payment file for the bank: ?fmt=xlsx (default) or ?fmt=csv."""
         batch = get_object_or_404(_batches(request.user), reference=reference)
         fmt = request.query_params.get("fmt", "xlsx")
-        content = payments.payment_file(batch=batch, fmt=fmt)
+        content = payments.payment_file_export(batch=batch, fmt=fmt, actor=request.user)
         kinds = {
             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "csv": "text/csv; charset=utf-8",

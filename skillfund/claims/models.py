@@ -58,11 +58,19 @@ class Application(models.Model):
         verbose_name=_("applying person"),
     )
     class_plan = models.ForeignKey(
-        "training.ClassPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="applications",
+        "training.ClassPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
         verbose_name=_("class plan"),
     )
-    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True, verbose_name=_("idempotency key"))
-    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by"))
+    idempotency_key = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, verbose_name=_("idempotency key")
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
@@ -83,11 +91,15 @@ class Application(models.Model):
 class ApplicationEvent(models.Model):
     """One step of the review chain taken: who, in which role, from which status to which, and why."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events", verbose_name=_("application"))
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="events", verbose_name=_("application")
+    )
     step = models.CharField(_("step"), max_length=12)
     from_status = models.CharField(max_length=12, choices=Status.choices, verbose_name=_("from status"))
     to_status = models.CharField(max_length=12, choices=Status.choices, verbose_name=_("to status"))
-    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor"))
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
     actor_role = models.CharField(max_length=24, blank=True, verbose_name=_("actor role"))
     reason = models.TextField(_("reason"), blank=True)
     at = models.DateTimeField(_("time"))
@@ -128,7 +140,9 @@ class Claim(models.Model):
     batch = models.CharField(_("batch"), max_length=60, blank=True, help_text=_("The file or run it came in"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
     # Indexed by (person, end_date) below; the fewer indexes, the faster a million claims load.
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="claims", db_index=False, verbose_name=_("person"))
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="claims", db_index=False, verbose_name=_("person")
+    )
     department = models.ForeignKey(
         "organizations.Organization",
         on_delete=models.PROTECT,
@@ -138,15 +152,29 @@ class Claim(models.Model):
         verbose_name=_("responsible department"),
     )
     enrolment = models.ForeignKey(
-        "training.Enrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="claims",
+        "training.Enrolment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
         verbose_name=_("enrolment"),
     )
     employment = models.ForeignKey(
-        "training.Employment", on_delete=models.PROTECT, null=True, blank=True, related_name="claims", db_index=False,
+        "training.Employment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        db_index=False,
         verbose_name=_("employment"),
     )
     catalog_item = models.ForeignKey(
-        "catalog.CatalogItem", on_delete=models.PROTECT, null=True, blank=True, related_name="claims", db_index=False,
+        "catalog.CatalogItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        db_index=False,
         verbose_name=_("catalog item"),
     )
     # The training facts, copied from the class and certificate (or given by a batch file), so a
@@ -165,7 +193,12 @@ class Claim(models.Model):
     months = models.PositiveSmallIntegerField(_("months claimed"), default=0, help_text="§3.3.g")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False,
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
         verbose_name=_("submitted by"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -213,7 +246,12 @@ class Decision(models.Model):
     # INSERT with one query (a per-row check cost 11 s of a million-claim batch) and claims are
     # never deleted; on SQLite a row trigger checks. Migration 0005 holds both.
     claim = models.ForeignKey(
-        Claim, on_delete=models.PROTECT, related_name="decisions", null=True, blank=True, db_constraint=False,
+        Claim,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        null=True,
+        blank=True,
+        db_constraint=False,
         verbose_name=_("claim"),
     )
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
@@ -283,13 +321,21 @@ class Grant(models.Model):
         POLICY = "policy", _("decided under this policy")
         HISTORY = "history", _("past subsidy (before the platform or in another system)")
 
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="grants", verbose_name=_("person"))
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="grants", verbose_name=_("person")
+    )
     origin = models.CharField(_("origin"), max_length=8, choices=Origin.choices, default=Origin.POLICY)
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="grant", null=True, blank=True, verbose_name=_("claim"))
-    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="grant", null=True, blank=True, verbose_name=_("decision"))
+    claim = models.OneToOneField(
+        Claim, on_delete=models.PROTECT, related_name="grant", null=True, blank=True, verbose_name=_("claim")
+    )
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, related_name="grant", null=True, blank=True, verbose_name=_("decision")
+    )
     kind = models.CharField(max_length=16, choices=Claim.Kind.choices, verbose_name=_("kind"))
     subject = models.CharField(_("occupation"), max_length=40)
-    level_key = models.PositiveSmallIntegerField(help_text=_("skill level; 0 = a certificate without level"), verbose_name=_("level key"))
+    level_key = models.PositiveSmallIntegerField(
+        help_text=_("skill level; 0 = a certificate without level"), verbose_name=_("level key")
+    )
     year = models.PositiveSmallIntegerField(verbose_name=_("year"))
     end_date = models.DateField(verbose_name=_("end date"))
     months = models.PositiveSmallIntegerField(default=0, verbose_name=_("months"))
@@ -299,8 +345,12 @@ class Grant(models.Model):
     certificate_number = models.CharField(_("certificate number"), max_length=60, blank=True)
     granting_unit = models.CharField(_("granting unit"), max_length=100, blank=True)
     source_system = models.CharField(_("source system"), max_length=100, blank=True)
-    granted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("granted by"))
-    granted_at = models.DateTimeField(help_text=_("when it was granted here, or recorded for a history grant"), verbose_name=_("granted at"))
+    granted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(
+        help_text=_("when it was granted here, or recorded for a history grant"), verbose_name=_("granted at")
+    )
 
     class Meta:
         verbose_name = _("grant")

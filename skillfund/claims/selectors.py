@@ -8,6 +8,7 @@ actions themselves run (claims/review.py), so a button shows exactly when the st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skillfund.accounts.scoping import role_of
-from skillfund.claims.models import Application, Claim, Decision
+from skillfund.claims.models import Application, ApplicationEvent, Claim, Decision, Grant, QuotaTally
 from skillfund.claims.review import StepRefused, ensure_step_allowed
 from skillfund.claims.workflow import STEPS, Step
 from skillfund.funds.models import PaymentLine
@@ -69,28 +70,56 @@ def my_work(user: Any, *, today: Any = None) -> Q:
     still in an open notice or with an undecided objection are left out.
     Scope (which department, which applicant) is the caller's queryset's business.
     """
+    found = Q(pk__in=[])
+    for step in work_steps(user):
+        found |= waiting_for(user, step, today=today)
+    return found
+
+
+def work_steps(user: Any) -> list[str]:
+    """The forward steps of the table `user`'s role takes (in table order): one work queue each."""
     role = role_of(user)
     if role is None:
+        return []
+    return [s.name for s in STEPS.values() if _offered(s) and s.name not in SIDE_STEPS and role in s.roles]
+
+
+def waiting_for(user: Any, step: str, *, today: Any = None) -> Q:
+    """A filter for the applications waiting for `user` to take `step` (one queue of `my_work`):
+    in a status the step starts from, past the notice for an approval, and not barred to this
+    user by segregation of duties."""
+    spec = STEPS.get(step)
+    if spec is None or step not in work_steps(user):
         return Q(pk__in=[])
     today = today or timezone.localdate()
     found = Q(pk__in=[])
-    for step in STEPS.values():
-        if not _offered(step) or step.name in SIDE_STEPS or role not in step.roles:
-            continue
-        for path, sources in step.sources.items():
-            condition = Q(path=path, status__in=sources)
-            if step.name == "submit":
-                # Everyone may submit; what waits for a user is what they (or their organization) started.
-                mine = Q(created_by=user)
-                if getattr(user, "organization_id", None):
-                    mine |= Q(applicant_id=user.organization_id)
-                condition &= mine
-            if step.name == "approve":
-                condition &= ~Exists(
-                    NoticeEntry.objects.filter(application=OuterRef("pk"), notice__closes_on__gte=today)
-                ) & ~Exists(ObjectionGroup.objects.filter(application=OuterRef("pk"), decision__isnull=True))
-            found |= condition
+    for path, sources in spec.sources.items():
+        condition = Q(path=path, status__in=sources)
+        if step == "submit":
+            # Everyone may submit; what waits for a user is what they (or their organization) started.
+            mine = Q(created_by=user)
+            if getattr(user, "organization_id", None):
+                mine |= Q(applicant_id=user.organization_id)
+            condition &= mine
+        if step == "approve":
+            condition &= ~Exists(
+                NoticeEntry.objects.filter(application=OuterRef("pk"), notice__closes_on__gte=today)
+            ) & ~Exists(ObjectionGroup.objects.filter(application=OuterRef("pk"), decision__isnull=True))
+        found |= condition
+    if spec.not_after and getattr(user, "pk", None):
+        # Segregation of duties: what the user may not take after an earlier step of theirs is
+        # not waiting for them (the approver, not the checker who published, sees an approval).
+        found &= ~Exists(
+            ApplicationEvent.objects.filter(application=OuterRef("pk"), actor=user, step__in=spec.not_after)
+        )
     return found
+
+
+def with_waiting_since(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate `waiting_since`: when the application came into its status (its latest step's
+    time; its creation if no step was taken yet) — how long it has waited in a queue."""
+    latest = ApplicationEvent.objects.filter(application_id=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
+    return queryset.annotate(waiting_since=Coalesce(Subquery(latest), F("created_at")))
 
 
 def with_amounts(queryset: QuerySet[Application]) -> QuerySet[Application]:
@@ -139,3 +168,80 @@ def live_payment_line(application: Application) -> PaymentLine | None:
         .select_related("batch")
         .first()
     )
+
+
+# ---- a person's history beside a claim under review (§3.3.b) ------------------------------------
+
+HISTORY_SHOWN = 20  # grants and earlier claims listed per person: the newest; the counts say the rest
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Subsidies counted against §3.3.b's yearly cap for one person and year; `cap` None when no
+    cap is in force in that year."""
+
+    year: int
+    used: int
+    cap: int | None
+
+    @property
+    def left(self) -> int | None:
+        return None if self.cap is None else max(self.cap - self.used, 0)
+
+
+@dataclass(frozen=True)
+class PersonHistory:
+    grants: list[Grant]
+    grant_count: int
+    claims: list[Claim]
+    claim_count: int
+    quota: Quota
+
+
+def yearly_cap(year: int) -> int | None:
+    """The §3.3.b cap in force at the end of `year` (None if none is)."""
+    from skillfund.policy.parameters import ParameterNotInForce, default_parameters
+
+    try:
+        return int(default_parameters()["annual_cap"].at(date(year, 12, 31)).value)
+    except ParameterNotInForce:
+        return None
+
+
+def person_histories(
+    user: Any, person_ids: list[int], *, year: int, exclude_application: int | None = None
+) -> dict[int, PersonHistory]:
+    """For each person: the grants (decided here or recorded from before) and the earlier claims
+    `user` may see, newest first, and the yearly tally of `year`. The tally is a count across
+    departments — the number the annual_cap check itself states to whoever reads a decision — so
+    it is shown to every reviewer, while the grants and claims behind it follow the user's scope.
+    A constant number of queries for any number of persons."""
+    from skillfund.accounts.scoping import claims_visible_to, grants_visible_to
+
+    ids = sorted(set(person_ids))
+    grants: dict[int, list[Grant]] = {pk: [] for pk in ids}
+    for grant in grants_visible_to(user).filter(person_id__in=ids).order_by("person_id", "-end_date", "-id"):
+        grants[grant.person_id].append(grant)
+    earlier = claims_visible_to(user).filter(person_id__in=ids).select_related("application", "catalog_item")
+    if exclude_application is not None:
+        earlier = earlier.exclude(application_id=exclude_application)
+    claims: dict[int, list[Claim]] = {pk: [] for pk in ids}
+    for claim in earlier.order_by("person_id", "-end_date", "-id"):
+        claims[claim.person_id].append(claim)
+    tallies = {
+        pk: (used, cap)
+        for pk, used, cap in QuotaTally.objects.filter(person_id__in=ids, year=year).values_list(
+            "person_id", "used", "cap"
+        )
+    }
+    cap_in_force = yearly_cap(year)
+    return {
+        pk: PersonHistory(
+            grants=grants[pk][:HISTORY_SHOWN],
+            grant_count=len(grants[pk]),
+            claims=claims[pk][:HISTORY_SHOWN],
+            claim_count=len(claims[pk]),
+            quota=Quota(year, *tallies.get(pk, (0, cap_in_force))),
+        )
+        for pk in ids
+    }

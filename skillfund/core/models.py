@@ -47,4 +47,6 @@ class AuditRecord(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(seq__gte=1), name="core_auditrecord_seq_positive")]
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.target_label}"
+        return (
+            f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.target_label}"
+        )

@@ -1,7 +1,9 @@
 """Demo special account: the four §4.2.c fund sources with sample amounts (not real figures), the
 2019 budgets of the seven Annex departments (the disabled persons' federation reports late), and
 the §3.3.h advance for the demo project-based class. Runs after `demo.data.load_demo` and
-`training.demo.load_training_demo`:
+`training.demo.load_training_demo`; and sample bank accounts (labelled 演示, numbers made up) for
+the demo's training providers and employers and for the persons of individual applications, so
+that the bank file carries them:
 
     from skillfund.funds.demo import load_funds_demo; load_funds_demo()
 
@@ -11,6 +13,7 @@ are left alone).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,11 +21,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from skillfund.accounts.models import Role, User
+from skillfund.claims.models import Application
+from skillfund.funds.bankaccounts import bank_account_set
 from skillfund.funds.budgets import budget_submit
 from skillfund.funds.ledger import fund_receive
-from skillfund.funds.models import DepartmentBudget, FundSource
+from skillfund.funds.models import BankAccount, DepartmentBudget, FundSource
 from skillfund.funds.payouts import advance_pay
 from skillfund.organizations.models import Organization
+from skillfund.registry.models import Person
 from skillfund.training.models import ClassPlan
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -110,4 +116,48 @@ def load_funds_demo() -> dict[str, int]:
             idempotency_key=f"demo:advance:{plan.code}",
         )
         advances += 1
+    load_bank_accounts()
     return {"sources": len(SOURCES), "budgets": budgets, "advances": advances}
+
+
+BANKS = ["中国工商银行鄂尔多斯分行", "中国农业银行鄂尔多斯分行", "中国建设银行鄂尔多斯分行", "鄂尔多斯农村商业银行"]
+DEMO_PERSON_ACCOUNTS = 20  # besides the persons of individual applications
+
+
+def _demo_number(prefix: str, seed: str, length: int) -> str:
+    digest = hashlib.sha256(f"skillfund-demo-bank:{seed}".encode()).hexdigest()
+    return prefix + "".join(str(int(c, 16) % 10) for c in digest)[: length - len(prefix)]
+
+
+def load_bank_accounts() -> int:
+    """Sample accounts, set through `bank_account_set` by the HR bureau's demo user (who may set
+    any payee's account, funds/bankaccounts.py). A payee that has one keeps it."""
+    hr = User.objects.filter(role=Role.HR_STAFF, username="hr").first()
+    if hr is None:
+        return 0
+    added = 0
+    kinds = sorted(Organization.TRAINING_PROVIDERS | Organization.EMPLOYERS)
+    for org in Organization.objects.filter(kind__in=kinds, bank_account__isnull=True).order_by("pk"):
+        seed = org.credit_code or org.name
+        bank_account_set(
+            party=org,
+            account_name=org.name,
+            bank_name=f"{BANKS[int(hashlib.sha256(seed.encode()).hexdigest(), 16) % len(BANKS)]}（演示）",
+            number=_demo_number("0605", seed, 20),
+            actor=hr,
+        )
+        added += 1
+    individual = Application.objects.filter(kind=Application.Kind.INDIVIDUAL, person__isnull=False)
+    wanted = set(individual.values_list("person_id", flat=True))
+    wanted |= set(Person.objects.order_by("pk").values_list("pk", flat=True)[:DEMO_PERSON_ACCOUNTS])
+    have = set(BankAccount.objects.filter(person_id__in=wanted).values_list("person_id", flat=True))
+    for person in Person.objects.filter(pk__in=wanted - have).order_by("pk"):
+        bank_account_set(
+            party=person,
+            account_name=person.name,
+            bank_name=f"{BANKS[person.pk % len(BANKS)]}（演示）",
+            number=_demo_number("6222", person.id_masked + person.name, 19),
+            actor=hr,
+        )
+        added += 1
+    return added

@@ -186,9 +186,17 @@ class Transaction(_AppendOnly):
         verbose_name=_("reverses"),
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True, null=True, blank=True)
-    fingerprint = models.CharField(max_length=64, help_text=_("Hash of the request, to tell a retry from a conflict"), verbose_name=_("fingerprint"))
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text=_("Hash of the request, to tell a retry from a conflict"),
+        verbose_name=_("fingerprint"),
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
 
@@ -216,7 +224,9 @@ class Transaction(_AppendOnly):
 
 
 class Posting(_AppendOnly):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings", verbose_name=_("transaction"))
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="postings", verbose_name=_("transaction")
+    )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", verbose_name=_("account"))
     amount = models.DecimalField(_("amount (CNY, debit +, credit −)"), **MONEY)
 
@@ -256,11 +266,19 @@ class DepartmentBudget(models.Model):
     late = models.BooleanField(_("late"), default=False, help_text=_("First reported after the deadline (§4.2.b)"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("submitted by"),
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
@@ -288,10 +306,27 @@ class PaymentBatch(models.Model):
 
     reference = models.CharField(_("batch reference"), max_length=40, unique=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The finance officer's confirmation with the second factor before paying (web pages;
+    # `funds.payments.payment_batch_confirm`). A batch created with `confirmation_required` is paid
+    # only once confirmed; the API's and the back office's batches predate the step.
+    confirmation_required = models.BooleanField(_("confirmation required"), default=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
 
     class Meta:
         verbose_name = _("payment batch")
@@ -380,3 +415,65 @@ class PaymentLine(models.Model):
     @property
     def payee(self) -> Any:
         return self.organization or self.person
+
+
+class BankAccount(models.Model):
+    """A payee's bank account: an organization's (institutions, enterprises) or a person's (for the
+    living allowance, §3.3.f). The number is kept only as AES-GCM ciphertext plus a masked form
+    (`funds.bankaccounts`); it is decrypted for one thing only, the bank file finance generates.
+    One current account per payee; setting it again replaces it (audited, without the number)."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_account",
+        verbose_name=_("organization"),
+    )
+    person = models.OneToOneField(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_account",
+        verbose_name=_("person"),
+    )
+    account_name = models.CharField(_("account name"), max_length=120)
+    bank_name = models.CharField(_("bank"), max_length=120)
+    number_cipher = models.BinaryField(_("account number (encrypted)"), editable=False)
+    number_masked = models.CharField(_("account number"), max_length=40, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, person__isnull=True)
+                | Q(organization__isnull=True, person__isnull=False),
+                name="fund_bank_account_one_party",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} {self.number_masked}"
+
+    @property
+    def party(self) -> Any:
+        return self.organization or self.person
+
+    @property
+    def audit_label(self) -> str:
+        """Never the number: the audit log names an account by its payee and masked form."""
+        party = f"org#{self.organization_id}" if self.organization_id else f"person#{self.person_id}"
+        return f"bankaccount#{self.pk} {party} {self.number_masked}"

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DecimalField, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -47,8 +48,9 @@ from skillfund.accounts import permissions
 from skillfund.claims.models import Application, Grant
 from skillfund.claims.review import applications_paid, steps_refused
 from skillfund.claims.workflow import Status
-from skillfund.core import audit, exports
-from skillfund.core.errors import DomainError
+from skillfund.core import audit, exports, tabular
+from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
+from skillfund.funds import bankaccounts
 from skillfund.funds.chart import Chart, account_for, accounts_for
 from skillfund.funds.ledger import lock_accounts
 from skillfund.funds.models import MONEY, PaymentBatch, PaymentLine, Posting
@@ -123,9 +125,15 @@ def _advance_is_deducted_elsewhere(application: Application) -> bool:
 
 @transaction.atomic
 def payment_batch_create(
-    *, applications: Iterable[Application], actor: Any, reference: str | None = None
+    *,
+    applications: Iterable[Application],
+    actor: Any,
+    reference: str | None = None,
+    confirmation_required: bool = False,
 ) -> PaymentBatch:
-    """Gather approved applications into one batch, one line each, with the amounts due."""
+    """Gather approved applications into one batch, one line each, with the amounts due. A batch
+    created with `confirmation_required` (the finance pages' batches) is paid only after
+    `payment_batch_confirm`."""
     _ensure_finance(actor)
     ids = sorted({a.pk for a in applications})
     if not ids:
@@ -166,6 +174,7 @@ def payment_batch_create(
     batch = PaymentBatch.objects.create(
         reference=reference or f"PB{timezone.localdate():%Y%m%d}-{uuid.uuid4().hex[:8].upper()}",
         created_by=actor if getattr(actor, "pk", None) else None,
+        confirmation_required=confirmation_required,
     )
     lines, advanced = [], set()
     for application in locked:
@@ -202,6 +211,71 @@ def payment_batch_create(
     return batch
 
 
+def _device(actor: Any) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=actor, confirmed=True).order_by("pk").first()
+
+
+def second_factor_needed(actor: Any) -> bool:
+    """Does confirming a batch ask this user for a code? Yes unless the demo's second factor is
+    relaxed and the user has no device (then the confirmation says it was relaxed)."""
+    return settings.SKILLFUND_REQUIRE_2FA or _device(actor) is not None
+
+
+def _second_factor(actor: Any, code: str) -> str:
+    """Check the actor's TOTP code: "totp" when it is right, "relaxed" in a demo whose second factor
+    is relaxed and whose user has no device, else a DomainError. Runs outside the confirmation's
+    transaction, so that django-otp's throttling of wrong codes is kept when the confirmation is
+    refused (a rolled-back failure count would let codes be guessed)."""
+    device = _device(actor)
+    if device is None:
+        if settings.SKILLFUND_REQUIRE_2FA:
+            raise _refuse(
+                "second_factor_missing",
+                "须先绑定第二验证因素（动态口令）才能确认付款",
+                "enrol a second factor (an authenticator app) before confirming payments",
+            )
+        return "relaxed"
+    allowed, _info = device.verify_is_allowed()
+    if not allowed or not device.verify_token(str(code or "").strip()):
+        raise _refuse(
+            "second_factor_wrong",
+            "动态口令错误或已过期，请稍候重试",
+            "the code is wrong or has expired; wait a moment and try again",
+        )
+    return "totp"
+
+
+def payment_batch_confirm(*, batch: PaymentBatch, actor: Any, code: str = "") -> PaymentBatch:
+    """Confirm a batch for payment with the finance officer's second factor (a TOTP code). In a demo
+    whose second factor is relaxed, a user without a device confirms without a code, and the audit
+    record says so. Confirming again changes nothing."""
+    _ensure_finance(actor)
+    factor = _second_factor(actor, code)
+    return _confirm(batch=batch, actor=actor, factor=factor)
+
+
+@transaction.atomic
+def _confirm(*, batch: PaymentBatch, actor: Any, factor: str) -> PaymentBatch:
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.confirmed_at is not None:
+        return batch
+    live = PaymentLine.objects.filter(batch=batch, cancelled_at__isnull=True)
+    if not live.exists():
+        raise _refuse("batch_empty", "付款批次中没有有效的付款行", "the batch has no live lines to confirm")
+    batch.confirmed_at, batch.confirmed_by = timezone.now(), actor if getattr(actor, "pk", None) else None
+    batch.save(update_fields=["confirmed_at", "confirmed_by"])
+    total = live.aggregate(total=Sum("amount"))["total"] or ZERO
+    audit.record(
+        actor=actor,
+        action="payment.batch_confirm",
+        target=batch,
+        after={"lines": live.count(), "amount": cents(total), "second_factor": factor},
+    )
+    return batch
+
+
 @dataclass
 class BatchPayment:
     """What one run of `payment_batch_pay` did, line id by line id."""
@@ -229,6 +303,8 @@ def payment_batch_pay(
     actor: Any,
     after_line: Callable[[PaymentLine], None] | None = None,
     lines_per_transaction: int | None = None,
+    max_chunks: int | None = None,
+    skip_refused: bool = False,
 ) -> BatchPayment:
     """Pay every live line of the batch not paid yet, a chunk of lines per transaction.
 
@@ -237,9 +313,21 @@ def payment_batch_pay(
     rules refuse (a balance too small, an application no longer approved, …) stays unpaid with the
     reason recorded on it; the others go on. `after_line` is called for each paid line (now or
     before) once its chunk has committed (a progress hook; tests use it to stop a process midway).
-    `lines_per_transaction` overrides `chunk_size`.
+    `lines_per_transaction` overrides `chunk_size`. `max_chunks` stops after that many chunks that
+    had unpaid lines, and `skip_refused` leaves alone the lines refused before (the finance page
+    pays a chunk per request and shows the progress in between; a refused line is tried again
+    only when asked for).
+
+    A batch that requires confirmation (`payment_batch_confirm`) is refused until confirmed.
     """
     _ensure_finance(actor)
+    batch = PaymentBatch.objects.get(pk=batch.pk)  # the confirmation as stored, not as passed in
+    if batch.confirmation_required and batch.confirmed_at is None:
+        raise _refuse(
+            "batch_not_confirmed",
+            f"付款批次 {batch.reference} 尚未经第二验证因素确认，不能付款",
+            f"payment batch {batch.reference} is not confirmed with the second factor yet",
+        )
     if transaction.get_connection().in_atomic_block:
         # Inside an outer transaction the lines would commit together, and a crash would undo paid
         # lines' bookkeeping while the bank file may already have gone out.
@@ -249,7 +337,14 @@ def payment_batch_pay(
         PaymentLine.objects.filter(batch=batch, cancelled_at__isnull=True).order_by("pk").values_list("pk", flat=True)
     )
     size = lines_per_transaction or chunk_size(len(line_ids))
-    for start in range(0, len(line_ids), size):
+    if max_chunks is not None or skip_refused:  # a step of a run: the lines still to try, in order
+        todo = PaymentLine.objects.filter(pk__in=line_ids, transaction__isnull=True)
+        if skip_refused:
+            todo = todo.filter(refused_code="")
+        line_ids = list(todo.order_by("pk").values_list("pk", flat=True))
+    for number, start in enumerate(range(0, len(line_ids), size)):
+        if max_chunks is not None and number >= max_chunks:
+            break
         paid, already_paid, refused = _pay_chunk(line_ids[start : start + size], actor)
         result.paid += [line.pk for line in paid]
         result.already_paid += [line.pk for line in already_paid]
@@ -448,6 +543,110 @@ def payment_record_bank_reference(*, line: PaymentLine, reference: str, actor: A
     return line
 
 
+REFERENCE_COLUMNS = (
+    tabular.Column(
+        "application",
+        "申请编号",
+        "Application",
+        True,
+        "付款明细中的申请编号",
+        "the application's reference",
+        aliases=("申请编号 Application",),
+    ),
+    tabular.Column(
+        "reference",
+        "银行流水号",
+        "Bank reference",
+        True,
+        "银行回单上的流水号",
+        "the bank's reference",
+        aliases=("银行流水号 Bank reference", "流水号", "交易流水号"),
+    ),
+)
+REFERENCE_ROWS_MAX = 5000
+
+
+@transaction.atomic
+def payment_bank_references_import(*, batch: PaymentBatch, file: Any, actor: Any, file_name: str = "") -> int:
+    """Record the bank's references for a batch from a file (the bank file returned with a 银行流水号
+    column, or any sheet with 申请编号 and 银行流水号): every row is checked first, and nothing is
+    recorded unless all rows are valid. Each line recorded is audited as one reference is. Returns
+    how many references were recorded now (a reference already on its line counts as done)."""
+    _ensure_finance(actor, "change")
+    data, name = tabular.read_bytes(file)
+    name = file_name or name
+    try:
+        table = tabular.sheet_rows(data, name)
+        warnings: list[FieldProblem] = []
+        header = tabular.read_header(table, tabular.Headers(REFERENCE_COLUMNS, ignore_notes=True), warnings=warnings)
+    except tabular.FileError as exc:
+        raise InvalidInput([exc.problem(name or "file")]) from None
+    missing = header.missing(REFERENCE_COLUMNS)
+    if missing:
+        raise InvalidInput([tabular.missing_columns(missing).problem(name or "file")])
+    records = [
+        (n, row)
+        for n, row in header.records(table)
+        # the bank file's totals row names no application and carries no reference
+        if not (tabular.blank(row.get("application")) and tabular.blank(row.get("reference")))
+    ]
+    if len(records) > REFERENCE_ROWS_MAX:
+        raise InvalidInput(
+            [FieldProblem("文件 / file", name, f"最多 {REFERENCE_ROWS_MAX} 行", f"at most {REFERENCE_ROWS_MAX} rows")]
+        )
+    lines = {
+        line.application.reference: line
+        for line in PaymentLine.objects.select_for_update(of=("self",))
+        .filter(batch=batch, cancelled_at__isnull=True)
+        .select_related("application")
+        .order_by("pk")
+    }
+    problems: list[FieldProblem] = []
+    todo: list[tuple[PaymentLine, str]] = []
+    seen: set[str] = set()
+    for n, row in records:
+        application = tabular.text(row.get("application"))
+        reference = tabular.text(row.get("reference"))
+        line = lines.get(application)
+
+        def problem(column: str, value: str, zh: str, en: str, n: int = n) -> None:
+            problems.append(FieldProblem(column, value[:60], zh, en, row=n))
+
+        if line is None:
+            problem("申请编号", application, "本批次中没有该申请", "no live line of this batch has this application")
+        elif application in seen:
+            problem("申请编号", application, "该申请在文件中重复出现", "the application appears twice in the file")
+        elif line.transaction_id is None:
+            problem("申请编号", application, "该行尚未付款", "the line is not paid yet")
+        elif not reference or len(reference) > BANK_REFERENCE_MAX:
+            problem(
+                "银行流水号",
+                reference,
+                f"银行流水号须为 1 至 {BANK_REFERENCE_MAX} 个字符",
+                f"a bank reference has 1 to {BANK_REFERENCE_MAX} characters",
+            )
+        elif line.bank_reference and line.bank_reference != reference:
+            problem(
+                "银行流水号",
+                reference,
+                f"该行已登记银行流水号 {line.bank_reference}",
+                f"the line already has the bank reference {line.bank_reference}",
+            )
+        else:
+            todo.append((line, reference))
+        seen.add(application)
+    if not records:
+        problems.append(FieldProblem("文件 / file", name, "文件中没有数据行", "the file has no rows"))
+    if problems:
+        raise InvalidInput(problems)
+    recorded = 0
+    for line, reference in todo:
+        if line.bank_reference != reference:
+            payment_record_bank_reference(line=line, reference=reference, actor=actor)
+            recorded += 1
+    return recorded
+
+
 # ---- reads -----------------------------------------------------------------------------------------
 
 
@@ -478,17 +677,26 @@ FILE_COLUMNS = (
     ("金额（元）", "Amount (CNY)"),
     ("申请编号", "Application"),
     ("摘要", "Memo"),
+    ("开户名", "Account name"),
+    ("开户银行", "Bank"),
+    ("银行账号", "Account number"),
 )
 
 
 def payment_rows(batch: PaymentBatch) -> tuple[list[list[Any]], Decimal]:
-    """The transfers for the bank: paid lines whose payment left cash, with masked identifiers."""
+    """The transfers for the bank: paid lines whose payment left cash, with masked identifiers and
+    the payees' FULL bank account numbers (decrypted here, for the bank file only; a payee without
+    an account on record gets empty account cells, which the bank will refuse)."""
     lines = list(
         PaymentLine.objects.filter(batch=batch, cancelled_at__isnull=True, transaction__isnull=False)
         .select_related("application", "organization", "person")
         .order_by("pk")
     )
     paid = cash_paid(lines)
+    accounts = bankaccounts.accounts_of(
+        organizations=[line.organization_id for line in lines if line.organization_id],
+        persons=[line.person_id for line in lines if line.person_id],
+    )
     rows, total = [], ZERO
     for line in lines:
         amount = paid[line.pk]
@@ -504,18 +712,44 @@ def payment_rows(batch: PaymentBatch) -> tuple[list[list[Any]], Decimal]:
                 amount,
                 line.application.reference,
                 f"{line.application.reference} 职业技能培训补贴 {batch.reference}",
+                *_account_cells(accounts.get(bankaccounts.key_of(line))),
             ]
         )
         total += amount
     return rows, total
 
 
+def _account_cells(account: Any) -> list[str]:
+    if account is None:
+        return ["", "", ""]
+    # Text, never a number: a 19-digit account would lose its last digits as a spreadsheet number.
+    return [account.account_name, account.bank_name, bankaccounts.decrypt(account.number_cipher)]
+
+
+def payment_file_export(*, batch: PaymentBatch, fmt: str, actor: Any) -> bytes:
+    """The bank file for finance: `payment_file`, which carries the full account numbers, so only
+    finance may generate it and each generation is audit-logged (which batch, format, rows — never
+    a number)."""
+    _ensure_finance(actor)
+    content = payment_file(batch=batch, fmt=fmt)
+    with transaction.atomic():
+        rows, total = payment_rows(batch)
+        audit.record(
+            actor=actor,
+            action="payment.bank_file",
+            target=batch,
+            after={"format": fmt, "rows": len(rows), "amount": total},
+        )
+    return content
+
+
 def payment_file(*, batch: PaymentBatch, fmt: str) -> bytes:
     """The batch's payment file for the bank, .xlsx or .csv (UTF-8 with BOM, so Excel reads it),
-    with a totals row. Never a full ID number: persons appear by their masked ID."""
+    with a totals row. Never a full ID number: persons appear by their masked ID. It carries the
+    payees' full bank account numbers: interfaces call `payment_file_export` (finance, audited)."""
     rows, total = payment_rows(batch)
     header = [f"{zh} {en}" for zh, en in FILE_COLUMNS]
-    totals = ["合计 Total", f"{len(rows)} 笔", "", total, "", batch.reference]
+    totals = ["合计 Total", f"{len(rows)} 笔", "", total, "", batch.reference, "", "", ""]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")

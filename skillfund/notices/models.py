@@ -120,11 +120,15 @@ class ObjectionDecision(models.Model):
     group (one-to-one). `reason` is public (shown under the receipt number); the department's
     opinion is for the back office."""
 
-    group = models.OneToOneField(ObjectionGroup, on_delete=models.PROTECT, related_name="decision", verbose_name=_("group"))
+    group = models.OneToOneField(
+        ObjectionGroup, on_delete=models.PROTECT, related_name="decision", verbose_name=_("group")
+    )
     upheld = models.BooleanField(_("objection upheld"))
     reason = models.TextField(_("reasons (public)"))
     department_opinion = models.TextField(_("the department's opinion"))
-    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
     decided_at = models.DateTimeField(_("decided at"))
     reopened = models.BooleanField(_("sent the application back to the department"))
 

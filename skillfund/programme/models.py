@@ -59,7 +59,9 @@ class BudgetDeadline(models.Model):
     """§4.2.b as data: from `from_year` on (until the next row), a department reports the year's
     plan and budget by the end of `month` of that year."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_deadlines", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="budget_deadlines", verbose_name=_("programme")
+    )
     from_year = models.PositiveSmallIntegerField(_("from year"))
     month = models.PositiveSmallIntegerField(_("by the end of month"))
     clause = models.CharField(_("clause"), max_length=20)
@@ -78,7 +80,9 @@ class BudgetDeadline(models.Model):
 
 
 class Stage(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="stages", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="stages", verbose_name=_("programme")
+    )
     number = models.PositiveSmallIntegerField(_("stage"))
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=60, blank=True)
@@ -100,7 +104,9 @@ class Stage(models.Model):
 class RatioTarget(models.Model):
     """§2.b: shares of skilled and high-skilled workers to reach by a date."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="ratio_targets", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="ratio_targets", verbose_name=_("programme")
+    )
     code = models.SlugField(max_length=40, verbose_name=_("code"))
     description = models.CharField(_("description"), max_length=200)
     description_en = models.CharField(_("English description"), max_length=200, blank=True)
@@ -120,7 +126,9 @@ class RatioTarget(models.Model):
 class TrainingPlan(models.Model):
     """§3.1.1–§3.1.4: the four training plans and the units responsible for them."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="plans", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="plans", verbose_name=_("programme")
+    )
     clause = models.CharField(_("clause"), max_length=20)
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
@@ -141,7 +149,9 @@ class TrainingPlan(models.Model):
 
 class PlanUnit(models.Model):
     plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="plan_units", verbose_name=_("plan"))
-    unit = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    unit = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
     position = models.PositiveSmallIntegerField(_("position"), help_text=_("1 = lead unit (列第一位为牵头单位)"))
 
     class Meta:
@@ -164,11 +174,15 @@ class PlanUnit(models.Model):
 class AnnexTask(models.Model):
     """One row (or sub-item) of the annex: a department's annual guidance task in person-times."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="annex_tasks", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="annex_tasks", verbose_name=_("programme")
+    )
     unit = models.ForeignKey(
         "organizations.Organization", on_delete=models.PROTECT, related_name="annex_tasks", verbose_name=_("unit")
     )
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="sub_tasks", verbose_name=_("parent"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="sub_tasks", verbose_name=_("parent")
+    )
     number = models.CharField(_("number"), max_length=8)
     code = models.SlugField(_("code"), max_length=40)
     training = models.CharField(_("training"), max_length=120)

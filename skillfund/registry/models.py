@@ -138,8 +138,12 @@ class PersonStatus(models.Model):
 class RosterEntry(models.Model):
     """Which organization put a person on its roster: the basis of organization scoping."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roster_entries", verbose_name=_("person"))
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="roster", verbose_name=_("organization"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="roster_entries", verbose_name=_("person")
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="roster", verbose_name=_("organization")
+    )
     # Linking a person another organization registered pulls them into this one's scope: recorded.
     linked_existing = models.BooleanField(_("linked an existing record"), default=False)
     linked_by = models.ForeignKey(
@@ -164,7 +168,9 @@ class RosterEntry(models.Model):
 class RosterImport(models.Model):
     """One roster file imported: what it was and what it changed."""
 
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("organization")
+    )
     actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("actor"))
     file_name = models.CharField(_("file name"), max_length=200)
     sha256 = models.CharField(max_length=64)
@@ -199,7 +205,9 @@ class PersonChangeRequest(models.Model):
         FORM = "form", _("back-office form")
         ROSTER_IMPORT = "roster_import", _("roster import")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("person")
+    )
     requested_by = models.ForeignKey(
         "accounts.User",
         on_delete=models.PROTECT,
@@ -209,11 +217,17 @@ class PersonChangeRequest(models.Model):
         verbose_name=_("requested by"),
     )
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("organization"),
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
-    roster_import = models.ForeignKey("RosterImport", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("roster import"))
+    roster_import = models.ForeignKey(
+        "RosterImport", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("roster import")
+    )
     changes = models.JSONField(_("changes"), help_text=_("{field: {old, new}}"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
@@ -256,19 +270,27 @@ class DeclaredCategory(models.Model):
         DECLARED = "declared", _("declared, not confirmed")
         CONFIRMED = "confirmed", _("confirmed")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="declared_categories", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="declared_categories", verbose_name=_("person")
+    )
     kind = models.CharField(_("status"), max_length=24, choices=StatusKind.choices)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     declared_by = models.ForeignKey(
         "organizations.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("declared through")
     )
-    roster_import = models.ForeignKey(RosterImport, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("roster import"))
+    roster_import = models.ForeignKey(
+        RosterImport, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("roster import")
+    )
     declared_on = models.DateField(_("declared on"))
     status = models.CharField(_("confirmation"), max_length=10, choices=Status.choices, default=Status.DECLARED)
     # Several organizations may declare the same status: one confirmed status answers them all.
     confirmed_status = models.ForeignKey(
-        PersonStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations",
+        PersonStatus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="declarations",
         verbose_name=_("confirmed status"),
     )
     confirmed_by = models.ForeignKey(
