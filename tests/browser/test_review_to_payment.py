@@ -53,9 +53,12 @@ def test_verification_check_notice_objection_approval_and_payment(page, server):
     # 2. The HR bureau checks it and publishes it in a public notice (bulk, after a confirmation page).
     sign_in(page, "hr")
     visit(page, application)
-    # Returning needs a reason: the browser refuses the empty form.
-    page.get_by_role("button", name="退回补正").click()
-    assert page.url.endswith(application) and _status(page) == "部门已审核"
+    # Returning needs a reason: refused at the field, nothing changes.
+    with page.expect_navigation() as refused:
+        page.get_by_role("button", name="退回补正").click()
+    assert refused.value.status == 400 and _status(page) == "部门已审核"
+    assert page.locator("#id_reason-error").is_visible()
+    visit(page, application)
     with page.expect_navigation():
         page.get_by_role("button", name="人社部门复核完整性和程序性").click()
     assert _status(page) == "人社部门已复核"
@@ -106,7 +109,7 @@ def test_verification_check_notice_objection_approval_and_payment(page, server):
     sign_in(page, "hr_approver")
     visit(page, application)
     with page.expect_navigation():
-        page.locator("#steps form.rv-step:not(.side) button[type=submit]").click()
+        page.locator("#steps button.primary-action").click()
     assert _status(page) == "已批准"
     sign_out(page)
     sign_in(page, "finance")
