@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.browser.helpers import (
     assert_cjk_rendered,
     assert_no_horizontal_scroll,
@@ -86,3 +88,34 @@ def test_the_disclosure_defaults_to_the_programmes_latest_year(page):
     years = [int(y) for y in re.findall(r"(20\d\d)年", heading)]
     assert years, heading
     assert_no_serious_axe(page)
+
+
+def _portal_pages_landed() -> bool:
+    from skillfund.portal import views
+
+    return hasattr(views, "catalog")
+
+
+@pytest.mark.skipif(not _portal_pages_landed(), reason="the portal's pages are not on this branch yet")
+def test_every_clause_link_leads_to_its_clause_on_the_policy_page(page):
+    for path in ("/public/notices/", "/apply/", "/catalog/", "/"):
+        visit(page, path)
+        links = page.locator("main a.clause")
+        if links.count():
+            break
+    assert links.count(), "no clause link to follow"
+    target = links.first.get_attribute("href")
+    with page.expect_navigation():
+        links.first.click()
+    anchor = target.split("#", 1)[1]
+    assert page.url.endswith(target), page.url
+    assert page.locator(f"[id='{anchor}']").is_visible(), f"the policy page has no visible {anchor}"
+
+
+@pytest.mark.skipif(not _portal_pages_landed(), reason="the portal's pages are not on this branch yet")
+def test_the_catalog_open_classes_and_how_to_apply_fit_a_phone(phone):
+    for path in ("/catalog/", "/classes/", "/apply/"):
+        visit(phone, path)
+        assert re.search("[\u4e00-\u9fff]", phone.get_by_role("heading", level=1).inner_text()), path
+        assert_no_horizontal_scroll(phone)
+        assert_no_serious_axe(phone)
