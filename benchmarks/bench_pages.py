@@ -17,6 +17,7 @@ warm-up requests first, then --requests timed ones per page.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -25,6 +26,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+from bench_import import id_number  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
@@ -52,14 +56,50 @@ def reset_sequences() -> None:
         cur.execute(out.getvalue())
 
 
+def real_id_numbers() -> None:
+    """bench_claims_pg stores placeholder ciphertexts; pages (and the demo, which picks trainees among
+    all persons) read real ones: every benchmark person gets a valid ID number, encrypted, indexed and
+    masked like a registered one."""
+    import io
+
+    from django.db import connection, transaction
+
+    from skillfund.registry import idnumbers
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM registry_person WHERE id_masked LIKE 'BENCH%%'")
+        if not cur.fetchone()[0]:
+            return
+        cur.execute("SELECT id FROM registry_person WHERE id_masked LIKE 'BENCH%%' ORDER BY id")
+        ids = [row[0] for row in cur.fetchall()]
+        cur.execute("SELECT id_index FROM registry_person WHERE id_masked NOT LIKE 'BENCH%%'")
+        taken = {row[0] for row in cur.fetchall()}  # the demo's own persons
+    t = time.perf_counter()
+    buffer = io.StringIO()
+    serial = 7_000_000  # far from the numbers the demo and the import benchmark make
+    for pk in ids:
+        serial += 1
+        number = id_number(serial)
+        while idnumbers.blind_index(number) in taken:
+            serial += 1
+            number = id_number(serial)
+        buffer.write(f"{pk}\t\\\\x{idnumbers.encrypt(number).hex()}\t{idnumbers.blind_index(number)}\t{idnumbers.mask(number)}\n")
+    buffer.seek(0)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE bench_ids (id bigint, id_cipher bytea, id_index text, id_masked text) ON COMMIT DROP")
+        with cur.copy("COPY bench_ids FROM STDIN") as copy:
+            copy.write(buffer.getvalue())
+        cur.execute(
+            "UPDATE registry_person p SET id_cipher = b.id_cipher, id_index = b.id_index, id_masked = b.id_masked"
+            " FROM bench_ids b WHERE p.id = b.id"
+        )
+    print(f"{len(ids):,} benchmark persons given real ID numbers: {time.perf_counter() - t:.1f} s")
+
+
 def ensure_demo() -> None:
     from django.core.management import call_command
 
-    from skillfund.accounts.models import User
-
-    if User.objects.filter(username="hr").exists():
-        return
-    reset_sequences()
+    reset_sequences()  # setup_demo is idempotent: a second run changes nothing
     t = time.perf_counter()
     call_command("setup_demo", persons=200, verbosity=0)
     print(f"setup_demo: {time.perf_counter() - t:.1f} s")
@@ -78,7 +118,7 @@ def ensure_applications() -> None:
         Organization.objects.filter(kind=Organization.Kind.GOVERNMENT).order_by("pk").values_list("pk", flat=True)
     )
     applicants = list(
-        Organization.objects.filter(kind=Organization.Kind.INSTITUTION).order_by("pk").values_list("pk", flat=True)
+        Organization.objects.filter(kind=Organization.Kind.TRAINING_INSTITUTION).order_by("pk").values_list("pk", flat=True)
     )
     t = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
@@ -119,13 +159,19 @@ def ensure_applications() -> None:
 
 def time_pages(client, pages: list[str], requests: int) -> list[tuple[str, int, float, float, int]]:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     rows = []
     for url in pages:
         for _ in range(2):
             client.get(url)
-        with CaptureQueriesContext(connection) as queries:
+        executed: list[str] = []
+
+        def count(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        # Counted by an execute wrapper: Django's query log is reset at each request's start.
+        with connection.execute_wrapper(count):
             status = client.get(url).status_code
         seconds = []
         for _ in range(requests):
@@ -133,13 +179,15 @@ def time_pages(client, pages: list[str], requests: int) -> list[tuple[str, int, 
             client.get(url)
             seconds.append((time.perf_counter() - t) * 1000)
         p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) >= 2 else seconds[0]
-        rows.append((url, status, statistics.median(seconds), p95, len(queries)))
+        rows.append((url, status, statistics.median(seconds), p95, len(executed)))
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--only", default="", help="time only the pages whose path contains this text")
+    parser.add_argument("--as", dest="who", default="", help="only this account (or 'public')")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_CLAIMS_DATABASE_URL", DEFAULT_URL)
     import django
@@ -155,16 +203,21 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
+    real_id_numbers()
     ensure_demo()
     ensure_applications()
     print(f"claims {Claim.objects.count():,}; load average {os.getloadavg()[0]:.2f}\n")
     print(f"{'who':<16}{'page':<56}{'status':>7}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
     worst = 0.0
     audiences = [("(public)", None, PUBLIC_PAGES)]
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # a 404 is in the table, not the log
     for username in ACCOUNTS:
         user = User.objects.get(username=username)
         audiences.append((username, user, ["/work/", *(e.url for e in nav.entries(user))]))
     for who, user, pages in audiences:
+        pages = [url for url in pages if args.only in url]
+        if not pages or (args.who and args.who != who.strip("()")):
+            continue
         client = Client()
         if user is not None:
             client.force_login(user)
