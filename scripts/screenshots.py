@@ -58,13 +58,16 @@ WORKER_MOBILE = "13900000001"  # the demo worker (setup_demo)
 PER_ROLE_PAGES = 6  # navigation entries shot per account (the first ones)
 README_SHOWN = (
     "portal-home",
-    "login",
+    "portal-policy",
     "public-notices",
+    "login",
     "me",
     "me-classes",
-    "work-institution",
-    "work-hr",
-    "work-finance",
+    "workspace-institution",
+    "work-institution-plans",
+    "work-review-applications",
+    "work-dashboard",
+    "work-finance-payable",
 )
 
 
@@ -173,8 +176,8 @@ def shoot_all(base_url: str, browser, only: list[str]) -> list[Shot]:
 
         try:
             page = signed_in("desktop")
-            if _wanted(f"work-{username}", only):
-                shots.append(_shoot(page, Shot(f"work-{username}", f"{title}: workspace", "/work/", "desktop")))
+            if _wanted(f"workspace-{username}", only):
+                shots.append(_shoot(page, Shot(f"workspace-{username}", f"{title}: workspace", "/work/", "desktop")))
             for label, path in _nav_links(page)[:PER_ROLE_PAGES]:
                 name = _slug(path)
                 if path in seen or not _wanted(name, only):
