@@ -4,7 +4,12 @@ public notices pass axe-core, a demo account signs in, the English switch works.
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from tests.browser.demo_server import restart_server
 from tests.browser.helpers import (
     assert_cjk_rendered,
     assert_no_horizontal_scroll,
@@ -45,3 +50,29 @@ def test_a_demo_account_signs_in_and_switches_to_english(page):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("button", name="Sign out").is_visible()
     assert_no_serious_axe(page)
+
+
+def test_the_server_restarts_on_a_moved_clock(page, server):
+    restart_server(server, at=datetime(2031, 7, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    try:
+        response = visit(page, "/login/")
+        assert "2031" in response.headers["date"]
+    finally:
+        restart_server(server)
+    assert str(datetime.now(UTC).year) in visit(page, "/login/").headers["date"]
+
+
+def test_the_institutions_people_are_listed_for_roster_files(server):
+    people = server.people("institution")
+    assert people and all(len(p["id_number"]) == 18 and p["name"] for p in people)
+
+
+@pytest.mark.xfail(
+    reason="the audiences' catalogs share one gettext domain: 35 msgids are translated differently in two "
+    "catalogs and the first in LOCALE_PATHS wins (dashboard's 'Next' = 下一页 over web's 下一步); remove "
+    "this mark once msgids are unique or carry a context (pgettext)",
+    strict=False,
+)
+def test_the_sign_in_button_reads_next_step(page):
+    visit(page, "/login/")
+    assert page.locator("form button[type=submit].primary").inner_text() == "下一步"
