@@ -7,8 +7,6 @@ import subprocess
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.browser.demo_server import restart_server
 from tests.browser.helpers import (
     assert_cjk_rendered,
@@ -67,12 +65,6 @@ def test_the_institutions_people_are_listed_for_roster_files(server):
     assert people and all(len(p["id_number"]) == 18 and p["name"] for p in people)
 
 
-@pytest.mark.xfail(
-    reason="the audiences' catalogs share one gettext domain: 35 msgids are translated differently in two "
-    "catalogs and the first in LOCALE_PATHS wins (dashboard's 'Next' = 下一页 over web's 下一步); remove "
-    "this mark once msgids are unique or carry a context (pgettext)",
-    strict=False,
-)
 def test_the_sign_in_button_reads_next_step(page):
     visit(page, "/login/")
     assert page.locator("form button[type=submit].primary").inner_text() == "下一步"

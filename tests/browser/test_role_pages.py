@@ -56,11 +56,6 @@ def test_the_pages_of_each_role_pass_axe(page, username):
         assert re.search("[\u4e00-\u9fff]", page.get_by_role("heading", level=1).first.inner_text()), path
 
 
-@pytest.mark.xfail(
-    reason="skillfund/policy/rules.py puts the certificate kind's code in the check's text "
-    "('已取得证书（training_completion）'); remove this mark once it names the kind",
-    strict=False,
-)
 def test_the_checks_beside_an_application_name_what_they_found(page):
     sign_in(page, "dept_hrss")
     visit(page, "/work/review/applications/?queue=all")
