@@ -11,9 +11,11 @@ under a row lock on the person.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext_lazy as _
 
 from skillfund.claims.workflow import Path, Status
@@ -73,11 +75,24 @@ class Application(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # Stored by the review chain's steps (review._move) and the grant (actions.claims_grant), so the
+    # queues and the payable list sort and sum a column instead of a subquery per row (at 1,000,000
+    # claims a subquery per row cost 0.2-0.7 s a page): the latest step's time (null: none taken
+    # yet, then its creation counts), the latest approval's, and Σ granted over its claims.
+    status_since = models.DateTimeField(_("in its status since"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    granted = models.DecimalField(_("granted (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
 
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-id"]
+        indexes = [
+            # The payable list: approved, longest waiting first.
+            models.Index(fields=["status", "approved_at", "id"], name="application_status_approved"),
+            # The queues: oldest in its status first (the auditor's "all": newest first).
+            models.Index(Coalesce("status_since", "created_at"), "id", name="application_waiting_since"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(applicant__isnull=False) | Q(person__isnull=False), name="application_has_applicant"
