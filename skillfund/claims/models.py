@@ -385,7 +385,12 @@ class Grant(models.Model):
                 name="grant_origin_decided_or_sourced",
             ),
         ]
-        indexes = [models.Index(fields=["person", "year"])]
+        indexes = [
+            models.Index(fields=["person", "year"]),
+            # The public disclosure and the dashboards count the policy grants of a period: without
+            # it each request scanned every grant (3,000,000 past ones in the benchmark: 0.3 s).
+            models.Index(fields=["origin", "end_date"], name="grant_origin_end_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.subject}/{self.level_key} {self.year}"
