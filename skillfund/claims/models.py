@@ -243,7 +243,14 @@ class Claim(models.Model):
         ]
         # Constraints and plain indexes, not unique=True/db_index=True: PostgreSQL then builds no
         # extra LIKE indexes for these text columns.
-        indexes = [models.Index(fields=["person", "end_date"]), models.Index(fields=["batch"], name="claim_batch")]
+        indexes = [
+            models.Index(fields=["person", "end_date"]),
+            models.Index(fields=["batch"], name="claim_batch"),
+            # The dashboards count the granted claims of the programme's years: a seq scan of every
+            # claim without it (0.5 s each of two queries at 4,000,000 claims). Partial, so a batch
+            # of submitted claims loads without touching it.
+            models.Index(fields=["end_date"], condition=Q(status="granted"), name="claim_granted_end_date"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
