@@ -332,10 +332,11 @@ def test_the_page_is_public_and_in_english_when_chosen(client, world):
     assert "fewer than 3 persons" in html
 
 
-def test_the_chooser_redirects_and_defaults_to_the_current_year(client, world):
+def test_the_chooser_redirects_and_defaults_to_the_programmes_latest_year(client, world):
     response = client.get(reverse("reports:index"), {"year": "2020", "quarter": "3"})
     assert response.status_code == 302 and response["Location"] == reverse("reports:quarter", args=[2020, 3])
-    assert client.get(reverse("reports:index")).status_code == 200
+    index = client.get(reverse("reports:index"))  # the 2019–2021 programme, read after it ended
+    assert index.status_code == 200 and '<option value="2021" selected>' in index.content.decode()
     assert client.get("/public/disclosure/2020/5/").status_code == 404
     assert client.get("/public/disclosure/2018/").status_code == 404
     assert client.get(f"/public/disclosure/{timezone.localdate().year + 1}/").status_code == 404

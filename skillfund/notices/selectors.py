@@ -23,6 +23,11 @@ def notice_is_open(notice: Notice, *, today: date | None = None) -> bool:
     return (today or timezone.localdate()) <= notice.closes_on
 
 
+def open_notice_count(*, today: date | None = None) -> int:
+    """How many notices are open (see `notice_is_open`): the portal's home page says so."""
+    return Notice.objects.filter(closes_on__gte=today or timezone.localdate()).count()
+
+
 # A notice's units, each marked when a programme file names it as HR bureau.
 _DEPARTMENTS = Prefetch(
     "departments",

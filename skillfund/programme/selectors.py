@@ -45,6 +45,11 @@ def programme_default(*, year: int) -> Programme | None:
     return programme_for(region=region, year=year) if region else None
 
 
+def programmes_of_region(region: str) -> list[Programme]:
+    """Every programme of one region, latest first: a public page's programme choice."""
+    return list(Programme.objects.filter(region=region).order_by("-start_year", "-pk"))
+
+
 def programme_of_department(*, department: Organization, year: int) -> Programme:
     """The programme a government department works under in a year: the one of its region."""
     programme = programme_for(region=department.region, year=year)

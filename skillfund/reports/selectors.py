@@ -201,6 +201,15 @@ def years_available(*, programme: Programme, today: date | None = None, region_w
     return list(range((today or timezone.localdate()).year, first - 1, -1))
 
 
+def latest_year(*, programme: Programme, today: date | None = None) -> int | None:
+    """The programme's latest year that has begun: this year while the programme runs, its last
+    year once it has ended; None before its first year."""
+    this_year = (today or timezone.localdate()).year
+    if this_year < programme.start_year:
+        return None
+    return min(this_year, programme.end_year)
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 

@@ -73,13 +73,18 @@ def _number(text: str) -> int | None:
 
 @require_GET
 def disclosure_index(request: HttpRequest) -> HttpResponse:
-    """The chooser; without a choice, the current year's report."""
+    """The chooser; without a choice, the report of the programme's latest year so far (the
+    default programme's when none is named): never a year outside the programme."""
     year, quarter = _number(request.GET.get("year", "")), _number(request.GET.get("quarter", ""))
     code = request.GET.get("programme", "")
-    code = code if Programme.objects.filter(code=code).exists() else None
+    chosen = Programme.objects.filter(code=code).first() if code else None
+    code = chosen.code if chosen else None
     if year is not None:
         return redirect(_url("", year, quarter, code))
-    return disclosure_page(request, timezone.localdate().year, programme=code)
+    today = timezone.localdate()
+    programme = chosen or programme_default(year=today.year)
+    latest = selectors.latest_year(programme=programme, today=today) if programme else None
+    return disclosure_page(request, latest or today.year, programme=code)
 
 
 @require_GET
