@@ -81,7 +81,9 @@ class Application(models.Model):
     # yet, then its creation counts), the latest approval's, and Σ granted over its claims.
     status_since = models.DateTimeField(_("in its status since"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    granted = models.DecimalField(_("granted (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    granted = models.DecimalField(
+        _("granted (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("application")

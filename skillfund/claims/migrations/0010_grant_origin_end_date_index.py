@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0008_application_stored_status_since_approved_granted"),
+        ("claims", "0009_application_stored_status_since_approved_granted"),
     ]
 
     operations = [

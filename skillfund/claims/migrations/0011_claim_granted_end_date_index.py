@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0009_grant_origin_end_date_index"),
+        ("claims", "0010_grant_origin_end_date_index"),
     ]
 
     operations = [

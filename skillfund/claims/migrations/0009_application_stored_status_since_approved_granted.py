@@ -38,7 +38,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0007_claim_certificate_once"),
+        ("claims", "0008_field_labels"),
     ]
 
     operations = [
@@ -51,7 +51,11 @@ class Migration(migrations.Migration):
             model_name="application",
             name="granted",
             field=models.DecimalField(
-                decimal_places=2, default=Decimal("0.00"), max_digits=14, verbose_name="granted (CNY)"
+                decimal_places=2,
+                default=Decimal("0.00"),
+                db_default=Decimal("0.00"),
+                max_digits=14,
+                verbose_name="granted (CNY)",
             ),
         ),
         migrations.AddField(
