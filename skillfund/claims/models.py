@@ -79,10 +79,16 @@ class Application(models.Model):
     # queues and the payable list sort and sum a column instead of a subquery per row (at 1,000,000
     # claims a subquery per row cost 0.2-0.7 s a page): the latest step's time (null: none taken
     # yet, then its creation counts), the latest approval's, and Σ granted over its claims.
-    status_since = models.DateTimeField(_("in its status since"), null=True, blank=True)
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Not editable: no form (the admin's add page included) sets them.
+    status_since = models.DateTimeField(_("in its status since"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     granted = models.DecimalField(
-        _("granted (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+        _("granted (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        editable=False,
     )
 
     class Meta:

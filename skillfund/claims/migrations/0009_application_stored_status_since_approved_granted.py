@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="application",
             name="approved_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="approved at"),
         ),
         migrations.AddField(
             model_name="application",
@@ -54,6 +54,7 @@ class Migration(migrations.Migration):
                 decimal_places=2,
                 default=Decimal("0.00"),
                 db_default=Decimal("0.00"),
+                editable=False,
                 max_digits=14,
                 verbose_name="granted (CNY)",
             ),
@@ -61,7 +62,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="application",
             name="status_since",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="in its status since"),
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="in its status since"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
