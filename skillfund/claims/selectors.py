@@ -138,6 +138,17 @@ def with_amounts(queryset: QuerySet[Application]) -> QuerySet[Application]:
     return queryset.annotate(amount=Coalesce(Subquery(per_application, output_field=MONEY), Value(Decimal("0.00"))))
 
 
+def set_amounts(applications: list[Application]) -> list[Application]:
+    """Set `amount` (as `with_amounts` annotates it) on a page of applications, in one query. For a
+    paginated list: annotated on the list's query, the subquery ran for every row the page's OFFSET
+    skips too (page 1,500 of 50,000 applications took 30 s)."""
+    found = with_amounts(Application.objects.filter(pk__in=[a.pk for a in applications]))
+    amounts = dict(found.order_by().values_list("pk", "amount"))
+    for application in applications:
+        application.amount = amounts.get(application.pk, Decimal("0.00"))
+    return applications
+
+
 @dataclass(frozen=True)
 class ClaimLine:
     claim: Claim
