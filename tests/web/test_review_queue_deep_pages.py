@@ -1,4 +1,4 @@
-"""A queue's later pages (1,000,000 claims make 2,000 pages of 25): each row's amount is computed
+"""A queue's (and the institution's list's) later pages (1,000,000 claims make 2,000 pages of 25): each row's amount is computed
 for the page's rows only, and the page counts its rows once — the same amounts and counts as
 annotating the whole list, in the same number of queries whatever the page."""
 
@@ -56,3 +56,23 @@ def world_rows(db):
     world = make_world()
     made = [a.pk for a in submitted(world, PAGE_SIZE + 3)]
     return world[2], made
+
+
+def test_the_institutions_list_pages_its_amounts_and_counts_the_same_way(client, world_rows):
+    people, made = world_rows
+    url = reverse("web:institution:claims")
+    client.force_login(people["institution"])
+    client.get(url)
+    expected = dict(selectors.with_amounts(Application.objects.filter(pk__in=made)).values_list("pk", "amount"))
+    queries, shown = {}, {}
+    for number in (1, 2):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"page": number})
+        page = response.context["page"]
+        assert page.paginator.count == response.context["total"] == len(made)
+        queries[number] = len(captured)
+        shown.update({a.pk: a.amount for a in page})
+    assert queries[1] == queries[2]
+    assert shown == expected and len(shown) == len(made)
+    response = client.get(url, {"q": "no-such-reference"})
+    assert response.context["page"].paginator.count == 0 and response.context["total"] == len(made)

@@ -113,7 +113,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not filters:  # the queue's count above, not a second COUNT of the same rows
         paginator.count = next(n for q, _label, n in counts if q == current)
     page = paginator.get_page(request.GET.get("page"))
-    selectors.set_amounts(page.object_list)  # the page's rows only, not those its OFFSET skips
+    selectors.set_amounts(list(page))  # the page's rows only, not those its OFFSET skips
     _rows(page)
     context = {
         "queues": counts,
