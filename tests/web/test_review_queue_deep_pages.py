@@ -1,6 +1,7 @@
-"""A queue's (and the institution's list's) later pages (1,000,000 claims make 2,000 pages of 25): each row's amount is computed
-for the page's rows only, and the page counts its rows once — the same amounts and counts as
-annotating the whole list, in the same number of queries whatever the page."""
+"""Later pages of a review queue and of the institution's claim list (1,000,000 claims make 2,000
+pages of 25): each row's amount is computed for the page's rows only, and the page counts its rows
+once — the same amounts and counts as annotating the whole list, in the same number of queries
+whatever the page."""
 
 from __future__ import annotations
 
