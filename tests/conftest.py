@@ -37,6 +37,14 @@ def auditor(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and cached figures live in the cache: no test inherits another's counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _audit_checkpoints_apart(settings, tmp_path):
     # Each test's audit checkpoints in its own folder, never in data/.
     settings.SKILLFUND_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"

@@ -95,7 +95,8 @@ def test_a_csv_written_from_the_readme_is_decided_and_explained(tmp_path, ids):
     poor = rows["SQ-002"]  # a poor labourer trains free and gets 10 days of living allowance (§3.3.d, §3.3.f)
     assert (poor["subsidy"], poor["free"], poor["living_allowance"]) == ("800.00", "true", "500.00")
     assert rows["SQ-003"]["failed_clauses"] == "§3.3.c"
-    assert rows["SQ-004"]["failed_clauses"] == "§3.3.a" and "150102" in rows["SQ-004"]["reasons_en"]
+    assert rows["SQ-004"]["failed_clauses"] == "§3.3.a"  # the training region 150102, by its name
+    assert "呼和浩特市新城区" in rows["SQ-004"]["reasons_zh"] and "(prefecture Hohhot)" in rows["SQ-004"]["reasons_en"]
     assert rows["SQ-005"]["reasons_zh"] == "培训后未取得规定的证书"
     assert rows["SQ-005"]["subsidy"] == "0.00" and rows["SQ-005"]["trainee_share"] == "1200.50"
 

@@ -35,7 +35,7 @@ from tests.idgen import make_id
 TODAY = date(2021, 6, 30)
 HEADER = "公民身份号码,姓名,职业（工种）,等级,证书类型,证书编号,培训结束日期,补贴金额,发放单位,来源系统"
 PROVINCE = "内蒙古职业技能提升行动管理系统"
-NEVER_TWICE_ZH = "同一职业（6-31-01-03）同一等级（3）已享受过补贴，不可重复享受"
+NEVER_TWICE_ZH = "同一职业同一等级（电工（6-31-01-03），三级/高级工）已享受过补贴，不可重复享受"
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "past-subsidies.csv"
 
 

@@ -140,3 +140,29 @@ def test_the_checks_can_fail():
     assert _missing([("x.html:1", None, "zzqx untranslated label")]) == ["x.html:1: 'zzqx untranslated label'"]
     assert _missing([("x.html:1", None, "Home")]) == []
     assert _english_left("untranslated label") and not _english_left("补贴 label")
+
+
+def _catalog_entries() -> dict[tuple[str | None, str], dict[str, str]]:
+    """(context, msgid) → {catalog folder: msgstr} over every Simplified Chinese catalog of the project."""
+    found: dict[tuple[str | None, str], dict[str, str]] = {}
+    joined = re.compile(r'"((?:[^"\\]|\\.)*)"')
+    for path in sorted(ROOT.rglob("locale/zh_Hans/LC_MESSAGES/django.po")):
+        for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
+            context = re.search(r'^msgctxt "((?:[^"\\]|\\.)*)"', block, re.M)
+            msgid = re.search(r'^msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)', block, re.M)
+            msgstr = re.search(r'^msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)', block, re.M)
+            if msgid and msgstr and (text := "".join(joined.findall(msgid[1]))):
+                key = (context[1] if context else None, text)
+                found.setdefault(key, {})[str(path.relative_to(ROOT).parent)] = "".join(joined.findall(msgstr[1]))
+    return found
+
+
+def test_no_label_has_two_translations_in_two_catalogs():
+    """The audiences' catalogs are merged into one at run time (LOCALE_PATHS first): a msgid translated
+    two ways reads the first catalog's way on every page (the sign-in's "Next" read 下一页)."""
+    twice = {
+        msgid: catalogs
+        for (_context, msgid), catalogs in _catalog_entries().items()
+        if len(set(catalogs.values())) > 1
+    }
+    assert twice == {}

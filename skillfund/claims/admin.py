@@ -26,8 +26,10 @@ from skillfund.accounts.models import Role
 from skillfund.claims import applying, selectors
 from skillfund.claims.decisions import decision_lines
 from skillfund.claims.models import Application, Claim, Decision, Grant, QuotaTally
+from skillfund.claims.names import decision_names
 from skillfund.claims.review import application_step
 from skillfund.claims.workflow import STEPS, Status, Step
+from skillfund.core.audit_names import role_label
 from skillfund.core.errors import DomainError
 from skillfund.funds import payments
 from skillfund.notices import selectors as notice_selectors
@@ -287,9 +289,11 @@ class ApplicationAdmin(ScopedModelAdmin):
         )[0]
         english = _english()
         lines = []
-        for line in selectors.claim_lines(application):
+        claim_lines = selectors.claim_lines(application)
+        names = decision_names(line.decision for line in claim_lines)
+        for line in claim_lines:
             checks = (
-                [(_MARK[c.status], c.clause, c.en if english else c.zh) for c in decision_lines(line.decision)]
+                [(_MARK[c.status], c.clause, c.en if english else c.zh) for c in decision_lines(line.decision, names)]
                 if line.decision
                 else []
             )
@@ -309,6 +313,7 @@ class ApplicationAdmin(ScopedModelAdmin):
         events = list(application.events.select_related("actor").order_by("at", "id"))
         for event in events:
             event.label = _step_label(STEPS[event.step]) if event.step in STEPS else event.step
+            event.role_label = role_label(event.actor_role) if event.actor_role else ""
         context = self._context(
             request,
             application,

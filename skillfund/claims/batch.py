@@ -34,6 +34,7 @@ from django.utils import timezone
 from skillfund.claims.claimfile import ClaimFile, read_claims
 from skillfund.claims.decisions import decide_where, store_decisions
 from skillfund.claims.models import Claim, Decision
+from skillfund.claims.names import names
 from skillfund.core import audit, exports, tabular
 from skillfund.core.errors import DomainError, FieldProblem, InvalidInput
 from skillfund.policy.engine import MONEY, check_column, rules_version
@@ -220,10 +221,11 @@ def decision_lines_of(decided: Any, *, run_id: str, order: dict[str, int]) -> li
         pk: (ref, masked)
         for pk, ref, masked in Claim.objects.filter(batch=run_id).values_list("pk", "reference", "person__id_masked")
     }
+    named = names(decided["occupation"].unique().drop_nulls().to_list())
     lines = []
     for row in decided.iter_rows(named=True):
         reference, masked = claims[row["claim_id"]]
-        shown = [line for line in explain(row) if line.status == ("outcome" if row["eligible"] else "fail")]
+        shown = [line for line in explain(row, named) if line.status == ("outcome" if row["eligible"] else "fail")]
         failed = [r.clause for r in RULES if row[check_column(r)] is False]
         lines.append(
             {

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from skillfund.claims.facts import claim_ids_where, load_facts
 from skillfund.claims.models import Claim, Decision
+from skillfund.claims.names import decision_names
 from skillfund.policy import engine
-from skillfund.policy.explain import Line, explain
+from skillfund.policy.explain import Line, Names, explain
 from skillfund.policy.parameters import ParameterSet, default_parameters
 from skillfund.policy.rules import RULES
 
@@ -137,8 +138,12 @@ def decision_from_row(
     return decision
 
 
-def decision_lines(decision: Decision) -> list[Line]:
-    """The checks and outcomes of a stored decision, as plain messages (rendered now, not stored)."""
+def decision_lines(decision: Decision, names: Names | None = None) -> list[Line]:
+    """The checks and outcomes of a stored decision, as plain messages (rendered now, not stored),
+    with codes called by their names: pass `names` built once for a page of decisions
+    (claims.names.decision_names), or it costs a query for this one's occupation."""
+    if names is None:
+        names = decision_names([decision])
     claim = decision.claim
     facts: dict[str, Any] = {
         "funding_mode": claim.kind,
@@ -166,4 +171,4 @@ def decision_lines(decision: Decision) -> list[Line]:
     for name, parameter in params.parameters.items():
         facts[f"p_{name}"] = engine.parameter_value(parameter.at(on).value, parameter.unit)  # as the engine's
     facts.update(eligible=decision.eligible, free=decision.free, months_subsidized=decision.months_subsidized)
-    return explain(facts)
+    return explain(facts, names)

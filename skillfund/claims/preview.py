@@ -9,8 +9,9 @@ from typing import Any
 import polars as pl
 
 from skillfund.claims.models import Grant
+from skillfund.claims.names import item_names, names, occupation_names
 from skillfund.policy import engine
-from skillfund.policy.explain import explain, yuan
+from skillfund.policy.explain import Names, explain, yuan
 from skillfund.policy.facts import CLAIM_SCHEMA, HISTORY_SCHEMA, STATUS_SCHEMA
 from skillfund.policy.parameters import default_parameters
 from skillfund.registry.models import PersonStatus
@@ -43,7 +44,9 @@ def class_previews(person: Any, plans: list[Any]) -> list[dict[str, Any]]:
     decided = engine.decide(pl.DataFrame(claims, schema=CLAIM_SCHEMA), statuses, history, params)
     version = engine.rules_version(params)
     by_id = {row["claim_id"]: row for row in decided.iter_rows(named=True)}
-    return [_preview(by_id[i], version) for i in copies]
+    known = occupation_names(p.catalog_item.occupation for p in plans if p.catalog_item.occupation_id)
+    named = names(known=known | item_names(p.catalog_item for p in plans if not p.catalog_item.occupation_id))
+    return [_preview(by_id[i], version, named) for i in copies]
 
 
 def _claim_row(copy: int, plan: Any, person: Any) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def _claim_row(copy: int, plan: Any, person: Any) -> dict[str, Any]:
     }
 
 
-def _preview(row: dict[str, Any], version: str) -> dict[str, Any]:
+def _preview(row: dict[str, Any], version: str, named: Names) -> dict[str, Any]:
     return {
         "eligible": row["eligible"],
         "subsidy": str(yuan(row["subsidy"])),
@@ -81,7 +84,7 @@ def _preview(row: dict[str, Any], version: str) -> dict[str, Any]:
         "rules_version": version,
         "checks": [
             {"clause": line.clause, "status": line.status, "zh": line.zh, "en": line.en}
-            for line in explain(row)
+            for line in explain(row, named)
             if line.status != "not_applicable"
         ],
     }

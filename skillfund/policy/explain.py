@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,43 @@ class Line:
     status: str  # "pass", "fail", "not_applicable" — or "outcome" for what an eligible claim receives
     zh: str
     en: str
+
+
+# The codes the messages show, by the kind of name that stands for them.
+_REGIONS = ("training_region", "hukou_region", "residence_region", "job_region", "place_area", "place_matched")
+_KINDS = {
+    "certificate": "certificates",
+    "occupation": "occupations",
+    "level": "levels",
+    **dict.fromkeys(_REGIONS, "regions"),
+}
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the messages call the codes they show, as (Chinese, English) per code: region codes
+    (GB/T 2260), occupations (claim subjects), certificate kinds and skill levels. The engine reads
+    no database: the caller builds these (claims.names) and hands them in. A code without a name
+    is shown as it is."""
+
+    regions: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    occupations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    certificates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    levels: Mapping[int | None, tuple[str, str]] = field(default_factory=dict)  # None: a certificate without level
+
+    def named(self, fields: dict[str, Any], row: dict[str, Any], language: str) -> dict[str, Any]:
+        """`fields` with every code it has a name for replaced by that name in `language` (zh, en)."""
+        which = 0 if language == "zh" else 1
+        out = dict(fields)
+        for key, kind in _KINDS.items():
+            code = row[key] if key in row else fields.get(key)  # the row's own code: None before "—"
+            found = getattr(self, kind).get(code)
+            if found is not None:
+                out[key] = found[which]
+        return out
+
+
+NO_NAMES = Names()
 
 
 def yuan(fen: int | None) -> Decimal | None:
@@ -63,9 +101,11 @@ def _place_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {**fields, "place_matched": "—", "place_matched_zh": "—", "place_matched_en": "—"}
 
 
-def explain(row: dict[str, Any]) -> list[Line]:
-    """Every check of one decided claim (a row of engine.decide), then its outcomes."""
+def explain(row: dict[str, Any], names: Names = NO_NAMES) -> list[Line]:
+    """Every check of one decided claim (a row of engine.decide), then its outcomes, with the codes
+    they show called by their `names`."""
     fields = _fields(row)
+    zh, en = names.named(fields, row, "zh"), names.named(fields, row, "en")
     lines = []
     for rule in RULES:
         passed = row.get(check_column(rule))
@@ -78,8 +118,8 @@ def explain(row: dict[str, Any]) -> list[Line]:
                 rule.name,
                 rule.clause,
                 "pass" if passed else "fail",
-                text["zh"].format(**fields),
-                text["en"].format(**fields),
+                text["zh"].format(**zh),
+                text["en"].format(**en),
             )
         )
     if row.get("eligible"):
@@ -95,8 +135,6 @@ def explain(row: dict[str, Any]) -> list[Line]:
             if show:
                 o = OUTCOMES[name]
                 lines.append(
-                    Line(
-                        name, str(o["clause"]), "outcome", str(o["zh"]).format(**fields), str(o["en"]).format(**fields)
-                    )
+                    Line(name, str(o["clause"]), "outcome", str(o["zh"]).format(**zh), str(o["en"]).format(**en))
                 )
     return lines

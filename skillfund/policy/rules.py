@@ -99,7 +99,7 @@ CERTIFICATE_OBTAINED = Rule(
     .is_in(["qualification", "skill_level", "special_ability", "special_operation", "training_completion"])
     .fill_null(False),
     message={
-        "pass": {"zh": "已取得证书（{certificate}）", "en": "Certificate obtained ({certificate})"},
+        "pass": {"zh": "已取得证书（{certificate}）", "en": "Certificate obtained: {certificate}"},
         "fail": {"zh": "培训后未取得规定的证书", "en": "No qualifying certificate was obtained after the training"},
     },
     fields=("certificate",),
@@ -224,8 +224,8 @@ NO_REPEAT = Rule(
             "en": "No earlier subsidy for the same occupation at the same level",
         },
         "fail": {
-            "zh": "同一职业（{occupation}）同一等级（{level}）已享受过补贴，不可重复享受",
-            "en": "Occupation {occupation} at level {level} was already subsidized; it is never subsidized twice",
+            "zh": "同一职业同一等级（{occupation}，{level}）已享受过补贴，不可重复享受",
+            "en": "{occupation}, {level}, was already subsidized; the same occupation and level is never subsidized twice",
         },
     },
     fields=("occupation", "level"),

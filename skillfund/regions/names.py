@@ -170,3 +170,35 @@ def resolve(text: str) -> tuple[Place, ...]:
         if found:
             return _best(found)
     return ()
+
+
+# The four municipalities' counties lie directly under the province; their prefecture-level area
+# (the code with 01 in the middle) is the municipality itself.
+_MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
+
+
+@cache
+def labels() -> dict[str, tuple[str, str]]:
+    """Every code of the shipped table as people name it, (Chinese, English): a county with the
+    prefecture or province above it (鄂尔多斯市东胜区, "Dongsheng District, Ordos"), a prefecture or
+    province by its own name; English where the table has it, else the Chinese name. Also the
+    prefecture-level areas (code with 00 at the end) that are not listed: the municipalities and the
+    counties a province administers directly (429000: 湖北省省直辖县级行政区划)."""
+    rows = {r["code"]: r for r in table()}
+    shown: dict[str, tuple[str, str]] = {}
+    for code, row in rows.items():
+        name, name_en = row["name"], row.get("name_en") or ""
+        above = rows.get(row.get("parent") or "")
+        if row["level"] == "county" and above is not None:
+            zh = above["name"] + name
+            shown[code] = (zh, f"{name_en}, {above['name_en']}" if name_en and above.get("name_en") else zh)
+        else:
+            shown[code] = (name, name_en or name)
+        if row["level"] == "county" and above is not None and above["level"] == "province":
+            area = code[:4] + "00"
+            if area not in rows:
+                zh, en = shown[above["code"]]
+                if code[:2] not in _MUNICIPALITIES:
+                    zh, en = f"{zh}省直辖县级行政区划", f"{en} (counties under the province)"
+                shown.setdefault(area, (zh, en))
+    return shown

@@ -21,12 +21,12 @@ def test_hr_enters_the_figures_and_reads_the_progress_page(page):
     page.get_by_label("高技能人才（基数）").fill("90000")
     page.get_by_label("数据来源文件").fill("鄂尔多斯统计年鉴")
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="登记").click()
     assert page.get_by_text("技能劳动者不能多于就业人员").is_visible()
     assert_no_serious_axe(page)
     page.get_by_label("技能劳动者（基数）").fill("300000")
     with page.expect_navigation():
-        page.get_by_role("button", name="保存").click()
+        page.get_by_role("button", name="登记").click()
     assert page.get_by_role("cell", name="鄂尔多斯统计年鉴").is_visible()
 
     visit(page, "/work/dashboard/")

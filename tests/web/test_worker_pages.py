@@ -239,7 +239,7 @@ def test_claims_show_the_decision_with_every_check_and_its_clause(signed_in, per
     assert claim.reference in listing and "补贴 ¥1200.00" in listing
     page = signed_in.get(reverse("web:worker:claim", args=[claim.pk])).content.decode()
     assert '<a class="clause"' in page and "§3.3.b" in page and "§3.3.a" in page
-    assert "培训地150602" in page and "符合" in page
+    assert "培训地鄂尔多斯市东胜区" in page and "符合" in page  # the region by its name
     assert "individual" not in page.split("<main")[1]  # codes shown as names
 
 

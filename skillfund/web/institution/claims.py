@@ -32,6 +32,7 @@ from skillfund.accounts.models import Role
 from skillfund.claims import applying, selectors
 from skillfund.claims.decisions import decision_lines
 from skillfund.claims.models import Application, ApplicationEvent
+from skillfund.claims.names import decision_names
 from skillfund.claims.review import application_step, applications_step
 from skillfund.claims.workflow import STEPS, Status, Step
 from skillfund.core.errors import DomainError
@@ -322,11 +323,13 @@ def detail_context(request: HttpRequest, audience: str, application: Application
         .get()
     )
     lines = []
-    for line in selectors.claim_lines(application):
+    claim_lines = selectors.claim_lines(application)
+    names = decision_names(line.decision for line in claim_lines)
+    for line in claim_lines:
         checks = (
             [
                 (MARKS[c.status], c.status, c.clause, c.en if english() else c.zh)
-                for c in decision_lines(line.decision)
+                for c in decision_lines(line.decision, names)
                 if c.status != "not_applicable"
             ]
             if line.decision

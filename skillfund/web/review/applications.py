@@ -20,6 +20,7 @@ from skillfund.catalog.models import Occupation
 from skillfund.claims import selectors
 from skillfund.claims.decisions import decision_lines
 from skillfund.claims.models import Application, Claim
+from skillfund.claims.names import decision_names, occupation_names
 from skillfund.claims.review import application_step
 from skillfund.claims.workflow import STEPS
 from skillfund.core.errors import DomainError
@@ -62,13 +63,14 @@ def _lines(application: Application, user: Any) -> list[dict[str, Any]]:
     for history in histories.values():
         codes |= {g.subject for g in history.grants} | {c.subject for c in history.claims}
     occupations = _occupations(codes)
+    names = decision_names((line.decision for line in lines), known=occupation_names(occupations.values()))
     en = english()
     shown = []
     for line in lines:
         checks = (
             [
                 {"mark": _MARK[c.status], "status": c.status, "clause": c.clause, "text": c.en if en else c.zh}
-                for c in decision_lines(line.decision)
+                for c in decision_lines(line.decision, names)
             ]
             if line.decision
             else []
