@@ -125,10 +125,11 @@ def ensure_applications() -> None:
         cur.execute(
             """
             INSERT INTO claims_application (reference, kind, path, status, department_id, applicant_id,
-                                            created_at, updated_at)
+                                            created_at, updated_at, status_since, granted)
             SELECT 'BENCH-' || g, 'project', 'full', (%(spread)s::text[])[1 + g %% 5],
                    (%(departments)s::bigint[])[1 + g %% %(nd)s], (%(applicants)s::bigint[])[1 + g %% %(na)s],
-                   now() - (g %% 90) * interval '1 day', now() - (g %% 90) * interval '1 day'
+                   now() - (g %% 90) * interval '1 day', now() - (g %% 90) * interval '1 day',
+                   now() - (g %% 90) * interval '1 day', 0
             FROM generate_series(0, %(n)s - 1) g
             """,
             {

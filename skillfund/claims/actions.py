@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skillfund.catalog.models import CatalogItem, CertificateKind
@@ -27,7 +28,7 @@ from skillfund.claims.checks import (
     unclaimed_months,
 )
 from skillfund.claims.decisions import decide_ids, decision_from_row
-from skillfund.claims.models import Claim, Decision, Grant, QuotaTally
+from skillfund.claims.models import Application, Claim, Decision, Grant, QuotaTally
 from skillfund.core import audit
 from skillfund.core.errors import DomainError
 from skillfund.policy.parameters import default_parameters
@@ -288,6 +289,7 @@ def claims_grant(*, claims: list[Claim], actor: Any) -> list[Decision]:
     Decision.objects.bulk_create(decisions)
     count_against_tallies(per_year)
     Grant.objects.bulk_create(grants)  # the unique constraint refuses a repeat even if all else failed
+    store_granted({c.application_id for c in claims if c.application_id})
     granted = {g.claim_id for g in grants}
     Claim.objects.filter(pk__in=granted).update(status=Claim.Status.GRANTED)
     Claim.objects.filter(pk__in=set(by_id) - granted).update(status=Claim.Status.REFUSED)
@@ -301,6 +303,30 @@ def claims_grant(*, claims: list[Claim], actor: Any) -> list[Decision]:
         },
     )
     return decisions
+
+
+def granted_of_application() -> Any:
+    """Σ (grant amount + its decision's living allowance) over an application's granted claims, as
+    a correlated subquery on the application (what a payment line pays before any advance)."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+
+    def total(field: str) -> Coalesce:
+        rows = (
+            Grant.objects.filter(claim__application_id=OuterRef("pk"))
+            .order_by()
+            .values("claim__application_id")
+            .annotate(total=Sum(field))
+            .values("total")
+        )
+        return Coalesce(Subquery(rows, output_field=money), Value(Decimal("0.00")), output_field=money)
+
+    return total("amount") + total("decision__living_allowance")
+
+
+def store_granted(application_ids: set[int]) -> None:
+    """Keep `Application.granted` (what the payable list shows and sums) equal to its grants."""
+    if application_ids:
+        Application.objects.filter(pk__in=application_ids).update(granted=granted_of_application())
 
 
 def count_against_tallies(per_year: Counter) -> None:

@@ -11,9 +11,11 @@ under a row lock on the person.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext_lazy as _
 
 from skillfund.claims.workflow import Path, Status
@@ -73,11 +75,32 @@ class Application(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # Stored by the review chain's steps (review._move) and the grant (actions.claims_grant), so the
+    # queues and the payable list sort and sum a column instead of a subquery per row (at 1,000,000
+    # claims a subquery per row cost 0.2-0.7 s a page): the latest step's time (null: none taken
+    # yet, then its creation counts), the latest approval's, and Σ granted over its claims.
+    # Not editable: no form (the admin's add page included) sets them.
+    status_since = models.DateTimeField(_("in its status since"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    granted = models.DecimalField(
+        _("granted (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-id"]
+        indexes = [
+            # The payable list: approved, longest waiting first.
+            models.Index(fields=["status", "approved_at", "id"], name="application_status_approved"),
+            # The queues: oldest in its status first (the auditor's "all": newest first).
+            models.Index(Coalesce("status_since", "created_at"), "id", name="application_waiting_since"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(applicant__isnull=False) | Q(person__isnull=False), name="application_has_applicant"
@@ -228,7 +251,14 @@ class Claim(models.Model):
         ]
         # Constraints and plain indexes, not unique=True/db_index=True: PostgreSQL then builds no
         # extra LIKE indexes for these text columns.
-        indexes = [models.Index(fields=["person", "end_date"]), models.Index(fields=["batch"], name="claim_batch")]
+        indexes = [
+            models.Index(fields=["person", "end_date"]),
+            models.Index(fields=["batch"], name="claim_batch"),
+            # The dashboards count the granted claims of the programme's years: a seq scan of every
+            # claim without it (0.5 s each of two queries at 4,000,000 claims). Partial, so a batch
+            # of submitted claims loads without touching it.
+            models.Index(fields=["end_date"], condition=Q(status="granted"), name="claim_granted_end_date"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -370,7 +400,12 @@ class Grant(models.Model):
                 name="grant_origin_decided_or_sourced",
             ),
         ]
-        indexes = [models.Index(fields=["person", "year"])]
+        indexes = [
+            models.Index(fields=["person", "year"]),
+            # The public disclosure and the dashboards count the policy grants of a period: without
+            # it each request scanned every grant (3,000,000 past ones in the benchmark: 0.3 s).
+            models.Index(fields=["origin", "end_date"], name="grant_origin_end_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.subject}/{self.level_key} {self.year}"

@@ -345,8 +345,9 @@ def _move(locked: list[Application], step: str, actor: Any, reason: str) -> None
     by_status: dict[str, list[int]] = {}
     for application in locked:
         by_status.setdefault(application.status, []).append(application.pk)
+    stored = {"status_since": now, **({"approved_at": now} if step == "approve" else {})}
     for status, pks in by_status.items():
-        moved = Application.objects.filter(pk__in=pks, status=status).update(status=target, updated_at=now)
+        moved = Application.objects.filter(pk__in=pks, status=status).update(status=target, updated_at=now, **stored)
         if moved != len(pks):  # the row locks already serialise steps; this guards a caller outside them
             raise _refuse("concurrent_step", "申请已被他人办理", "someone else moved an application first")
     ApplicationEvent.objects.bulk_create(
@@ -372,3 +373,5 @@ def _move(locked: list[Application], step: str, actor: Any, reason: str) -> None
             reason=reason.strip(),
         )
         application.status = target
+        for field, value in stored.items():
+            setattr(application, field, value)

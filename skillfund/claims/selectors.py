@@ -118,8 +118,9 @@ def waiting_for(user: Any, step: str, *, today: Any = None) -> Q:
 def with_waiting_since(queryset: QuerySet[Application]) -> QuerySet[Application]:
     """Annotate `waiting_since`: when the application came into its status (its latest step's
     time; its creation if no step was taken yet) — how long it has waited in a queue."""
-    latest = ApplicationEvent.objects.filter(application_id=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
-    return queryset.annotate(waiting_since=Coalesce(Subquery(latest), F("created_at")))
+    # status_since is the latest step's time, stored by each step (review._move): a column sorts
+    # and filters through an index where a subquery per row did not.
+    return queryset.annotate(waiting_since=Coalesce(F("status_since"), F("created_at")))
 
 
 def with_amounts(queryset: QuerySet[Application]) -> QuerySet[Application]:
@@ -135,6 +136,17 @@ def with_amounts(queryset: QuerySet[Application]) -> QuerySet[Application]:
         .values("total")
     )
     return queryset.annotate(amount=Coalesce(Subquery(per_application, output_field=MONEY), Value(Decimal("0.00"))))
+
+
+def set_amounts(applications: list[Application]) -> list[Application]:
+    """Set `amount` (as `with_amounts` annotates it) on a page of applications, in one query. For a
+    paginated list: annotated on the list's query, the subquery ran for every row the page's OFFSET
+    skips too (page 1,500 of 50,000 applications took 30 s)."""
+    found = with_amounts(Application.objects.filter(pk__in=[a.pk for a in applications]))
+    amounts = dict(found.order_by().values_list("pk", "amount"))
+    for application in applications:
+        application.amount = amounts.get(application.pk, Decimal("0.00"))
+    return applications
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from skillfund.accounts import scoping
-from skillfund.claims.models import Application, ApplicationEvent, Grant
+from skillfund.claims.models import Application
 from skillfund.claims.workflow import Status
 from skillfund.funds import bankaccounts
 from skillfund.funds.models import MONEY, PaymentBatch, PaymentLine
@@ -22,37 +22,19 @@ ZERO = Decimal("0.00")
 _MONEY = DecimalField(**MONEY)
 
 
-def _granted_of(field: str) -> Subquery:
-    """Σ of a grant column over the application's granted claims, as a correlated subquery."""
-    rows = (
-        Grant.objects.filter(claim__application_id=OuterRef("pk"))
-        .order_by()
-        .values("claim__application_id")
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
-
-
 def payable_applications(
     user: Any, *, department: int | None = None, kind: str = "", q: str = ""
 ) -> QuerySet[Application]:
     """Approved applications in no live payment line, which the user may see, with `granted` (the
     subsidies plus living allowances granted, what `payment_batch_create` puts on the line before
-    any advance) and `approved_at` (the approval step's time), longest waiting first."""
+    any advance) and `approved_at` (the approval step's time), longest waiting first. Both are
+    columns the grant and the approval step store (claims.actions.store_granted, review._move):
+    summed per row over the claims' grants they cost 0.7 s a page at 1,000,000 claims."""
     qs = (
         scoping.applications_visible_to(user)
         .filter(status=Status.APPROVED)
         .exclude(pk__in=PaymentLine.objects.filter(cancelled_at__isnull=True).values("application_id"))
         .select_related("department", "applicant", "person", "class_plan")
-        .annotate(
-            granted=_granted_of("amount") + _granted_of("decision__living_allowance"),
-            approved_at=Subquery(
-                ApplicationEvent.objects.filter(application_id=OuterRef("pk"), step="approve")
-                .order_by("-at")
-                .values("at")[:1]
-            ),
-        )
     )
     if department:
         qs = qs.filter(department_id=department)

@@ -34,7 +34,9 @@ def world(db):
 def test_department_queue_lists_what_waits_for_verification_with_count_and_age(client, world):
     _d, _i, people = world
     (application,) = submitted(world)
-    ApplicationEvent.objects.filter(application=application).update(at=timezone.now() - timedelta(days=4))
+    four_days_ago = timezone.now() - timedelta(days=4)  # the step's time, and the application's stored copy
+    ApplicationEvent.objects.filter(application=application).update(at=four_days_ago)
+    Application.objects.filter(pk=application.pk).update(status_since=four_days_ago)
     client.force_login(people["department"])
     response = client.get(QUEUE)
     assert response.status_code == 200

@@ -132,13 +132,17 @@ def application_list(request: HttpRequest, audience: str) -> HttpResponse:
             rows = rows.filter(kind=kind)
         if q := form.cleaned_data["q"].strip():
             rows = rows.filter(reference__icontains=q)
+    filtered = rows is not own
     rows = (
-        selectors.with_amounts(rows)
-        .annotate(return_reason=return_reason(), last_step_at=latest_step_at())
+        rows.annotate(return_reason=return_reason(), last_step_at=latest_step_at())
         .select_related("department", "class_plan", "person")
         .order_by("-created_at", "-pk")
     )
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(rows, PER_PAGE)
+    if not filtered:  # the total above, not a second COUNT of the same rows
+        paginator.count = total
+    page = paginator.get_page(request.GET.get("page"))
+    selectors.set_amounts(list(page))  # the page's rows only, not every row its OFFSET skips
     for application in page:
         application.waits_for = step_label(next_step(application)) if next_step(application) else ""
     query = request.GET.copy()

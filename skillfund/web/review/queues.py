@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +26,7 @@ from skillfund.notices.actions import notice_publish
 from skillfund.organizations.models import Organization
 from skillfund.programme.selectors import home_region
 from skillfund.regions.models import Region
-from skillfund.web.review.common import page_of, query_without_page, reviewer_required, said
+from skillfund.web.review.common import PAGE_SIZE, query_without_page, reviewer_required, said
 from skillfund.web.review.forms import BulkForm, PublishForm, QueueFilterForm, chosen_ids
 
 ALL = "all"
@@ -106,9 +107,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = form.valid_filters() if request.GET else {}
     counts = [(q, QUEUE_LABELS[q], queue_queryset(user, q).count()) for q in queues]
     listed = _filtered(selectors.with_waiting_since(queue_queryset(user, current)), filters)
-    listed = selectors.with_amounts(listed).select_related("department", "applicant", "person")
+    listed = listed.select_related("department", "applicant", "person")
     order = ("-waiting_since", "-pk") if current == ALL else ("waiting_since", "pk")  # a queue: oldest first
-    page = page_of(request, listed.order_by(*order))
+    paginator = Paginator(listed.order_by(*order), PAGE_SIZE)
+    if not filters:  # the queue's count above, not a second COUNT of the same rows
+        paginator.count = next(n for q, _label, n in counts if q == current)
+    page = paginator.get_page(request.GET.get("page"))
+    selectors.set_amounts(list(page))  # the page's rows only, not those its OFFSET skips
     _rows(page)
     context = {
         "queues": counts,
