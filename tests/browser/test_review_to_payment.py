@@ -115,13 +115,13 @@ def test_verification_check_notice_objection_approval_and_payment(page, server):
     sign_in(page, "finance")
     batch = pay_in_a_batch(page, [code])
     visit(page, batch)
-    assert page.locator("table.lines tbody tr").filter(has_text=code).filter(has_text="已付款").count() == 1
+    assert page.locator("table.lines tbody tr").filter(has_text=code).filter(has_text="已拨付").count() == 1
     sign_out(page)
 
     # The department sees it paid.
     sign_in(page, "dept_hrss")
     visit(page, application)
-    assert _status(page) == "已付款"
+    assert _status(page) == "已拨付"
     sign_out(page)
 
     # The auditor finds every step in the audit log and verifies the chain from the page.
