@@ -224,20 +224,10 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enro
 # ---- attendance ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def attendance_record(
-    *,
-    enrolment: Enrolment,
-    session: ClassSession,
-    check_in: datetime,
-    check_out: datetime,
-    method: str,
-    actor: Any,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Attendance:
-    """One trainee at one session. A manual entry names its operator (the actor) and a reason."""
-    now = _now(now)
+def _lock_for_session(enrolment: Enrolment, session: ClassSession, actor: Any) -> tuple[Enrolment, tuple[str, str]]:
+    """Lock the enrolment and check what attendance and absence both need: the actor acts for the
+    institution, the trainee is enrolled and the class approved. Returns the enrolment and the
+    record reference its refusals name."""
     enrolment = _lock_enrolment(enrolment)
     plan = enrolment.class_plan
     ref = (
@@ -257,6 +247,25 @@ def attendance_record(
             zh=f"计划为{plan.get_status_display()}状态",
             en=f"the class is {plan.status}",
         )
+    return enrolment, ref
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    enrolment: Enrolment,
+    session: ClassSession,
+    check_in: datetime,
+    check_out: datetime,
+    method: str,
+    actor: Any,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Attendance:
+    """One trainee at one session. A manual entry names its operator (the actor) and a reason."""
+    now = _now(now)
+    enrolment, ref = _lock_for_session(enrolment, session, actor)
+    plan = enrolment.class_plan
     if session.class_plan_id != plan.pk:
         raise RecordError(
             "session_not_in_class",
@@ -344,25 +353,8 @@ def absence_record(
 ) -> Absence:
     """A trainee absent from a session that has begun, and why (病假, 事假 …)."""
     now = _now(now)
-    enrolment = _lock_enrolment(enrolment)
+    enrolment, ref = _lock_for_session(enrolment, session, actor)
     plan = enrolment.class_plan
-    ref = (
-        f"{_enrolment_ref(enrolment)[0]} 课次 {session}",
-        f"{_enrolment_ref(enrolment)[1]}, session {session}",
-    )
-    _ensure_acts_for(actor, plan.institution, record=ref)
-    if enrolment.status != Enrolment.Status.ENROLLED:
-        raise RecordError(
-            "not_enrolled", record=ref, field="enrolment", zh="学员不在读", en=f"the enrolment is {enrolment.status}"
-        )
-    if plan.status != ClassPlan.Status.APPROVED:
-        raise RecordError(
-            "class_not_approved",
-            record=ref,
-            field="class_plan",
-            zh=f"计划为{plan.get_status_display()}状态",
-            en=f"the class is {plan.status}",
-        )
     if session.class_plan_id != plan.pk:
         raise RecordError(
             "session_not_in_class", record=ref, field="session", zh="课次不属于该班", en="not a session of this class"
